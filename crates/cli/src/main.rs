@@ -1,0 +1,2 @@
+//! The `lt` command-line client.
+fn main() {}
