@@ -233,14 +233,44 @@ fn check_strict(root: &Node<'_>, buffer_len: usize) -> Result<(), BdecodeError> 
     Ok(())
 }
 
+/// What the innermost open container expects next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Any value: at the root or inside a list.
+    Value,
+    /// A dictionary key (a string) or the dictionary's closing `e`.
+    Key,
+    /// The value for the dictionary key just read.
+    DictValue,
+}
+
+impl Expect {
+    /// What comes after one complete item.
+    #[inline(always)]
+    fn after_item(self) -> Expect {
+        match self {
+            Expect::Value => Expect::Value,
+            Expect::Key => Expect::DictValue,
+            Expect::DictValue => Expect::Key,
+        }
+    }
+}
+
 /// An open list or dictionary while parsing.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     /// Index of the container's token.
     token: u32,
-    is_dict: bool,
-    /// For a dictionary: a key was read and its value comes next.
-    expects_value: bool,
+    /// What the container expects next (while it is not the innermost one, what its parent
+    /// expects once it closes).
+    expect: Expect,
+}
+
+impl Frame {
+    fn is_dict_waiting_for_value(&self, tokens: &[Token]) -> bool {
+        self.expect == Expect::DictValue
+            && tokens.get(self.token as usize).is_some_and(|t| t.kind() == TokenKind::Dict)
+    }
 }
 
 struct Failure {
@@ -250,7 +280,7 @@ struct Failure {
 }
 
 /// Parses `buffer` into `tokens`. On failure `tokens` holds every complete token and `stack`
-/// the containers still open.
+/// the containers still open (each with what it expects next).
 fn parse(
     buffer: &[u8],
     options: &DecodeOptions,
@@ -259,13 +289,9 @@ fn parse(
 ) -> Result<(), Failure> {
     tokens.clear();
     stack.clear();
-    let fail = |kind, offset, resume_offset| Failure {
-        error: BdecodeError::new(kind, offset),
-        resume_offset,
-    };
     let max_len = options.max_buffer_size.min(u32::MAX as usize - 1);
     if buffer.len() > max_len {
-        return Err(fail(BdecodeErrorKind::LimitExceeded, 0, 0));
+        return Err(Failure { error: BdecodeError::new(BdecodeErrorKind::LimitExceeded, 0), resume_offset: 0 });
     }
     // Most inputs average well over eight bytes a token; one doubling covers the rest.
     let estimate = (buffer.len() / 8 + 2).min(options.token_limit.saturating_add(2));
@@ -275,91 +301,91 @@ fn parse(
     let depth_limit = options.depth_limit;
     let mut budget = options.token_limit;
     let mut pos = 0usize;
-    loop {
+    // What the innermost open container expects; the stack holds the containers' tokens and,
+    // for each, what its parent expects once it closes.
+    let mut expect = Expect::Value;
+    let result = loop {
         let Some(&byte) = buffer.get(pos) else {
-            return Err(fail(BdecodeErrorKind::UnexpectedEof, pos, pos));
+            break Err(BdecodeError::new(BdecodeErrorKind::UnexpectedEof, pos));
         };
         if stack.len() >= depth_limit {
-            return Err(fail(BdecodeErrorKind::DepthExceeded, pos, pos));
+            break Err(BdecodeError::new(BdecodeErrorKind::DepthExceeded, pos));
         }
         if budget == 0 {
-            return Err(fail(BdecodeErrorKind::LimitExceeded, pos, pos));
+            break Err(BdecodeError::new(BdecodeErrorKind::LimitExceeded, pos));
         }
         budget -= 1;
-        if let Some(top) = stack.last() {
-            if top.is_dict && !top.expects_value && !byte.is_ascii_digit() && byte != b'e' {
-                return Err(fail(BdecodeErrorKind::ExpectedDigit, pos, pos));
-            }
+        if expect == Expect::Key && !byte.is_ascii_digit() && byte != b'e' {
+            break Err(BdecodeError::new(BdecodeErrorKind::ExpectedDigit, pos));
         }
         // `pos` fits in u32: the buffer length was checked against u32::MAX - 1 above.
         let offset = pos as u32;
         match byte {
             b'd' | b'l' => {
-                flip_dict_state(stack);
-                let is_dict = byte == b'd';
-                let kind = if is_dict {
-                    TokenKind::Dict
-                } else {
-                    TokenKind::List
-                };
-                stack.push(Frame {
-                    token: tokens.len() as u32,
-                    is_dict,
-                    expects_value: false,
-                });
+                stack.push(Frame { token: tokens.len() as u32, expect: expect.after_item() });
+                let kind = if byte == b'd' { TokenKind::Dict } else { TokenKind::List };
                 tokens.push(Token::new(offset, kind, 0));
+                expect = if byte == b'd' { Expect::Key } else { Expect::Value };
                 pos += 1;
                 continue;
             }
             b'e' => {
-                let Some(&frame) = stack.last() else {
-                    return Err(fail(BdecodeErrorKind::UnexpectedEof, pos, pos));
-                };
-                if frame.is_dict && frame.expects_value {
-                    return Err(fail(BdecodeErrorKind::ExpectedValue, pos, pos));
+                if expect == Expect::DictValue {
+                    break Err(BdecodeError::new(BdecodeErrorKind::ExpectedValue, pos));
                 }
+                let Some(&frame) = stack.last() else {
+                    break Err(BdecodeError::new(BdecodeErrorKind::UnexpectedEof, pos));
+                };
                 tokens.push(Token::new(offset, TokenKind::End, 0));
                 let skip = tokens.len() - frame.token as usize;
                 if skip > MAX_PAYLOAD as usize {
                     tokens.pop();
-                    return Err(fail(BdecodeErrorKind::LimitExceeded, pos, pos));
+                    break Err(BdecodeError::new(BdecodeErrorKind::LimitExceeded, pos));
                 }
                 if let Some(token) = tokens.get_mut(frame.token as usize) {
                     token.set_payload(skip as u32);
                 }
                 stack.pop();
+                expect = frame.expect;
                 pos += 1;
             }
-            b'i' => {
-                let end = scan_integer(buffer, pos + 1).map_err(|e| fail(e.kind, e.offset, pos))?;
-                tokens.push(Token::new(offset, TokenKind::Integer, 0));
-                pos = end + 1;
-                flip_dict_state(stack);
-            }
-            b'0'..=b'9' => {
-                let (header, end) =
-                    scan_string(buffer, pos).map_err(|e| fail(e.kind, e.offset, pos))?;
-                tokens.push(Token::new(offset, TokenKind::String, header));
-                pos = end;
-                flip_dict_state(stack);
-            }
-            _ => return Err(fail(BdecodeErrorKind::ExpectedValue, pos, pos)),
+            b'i' => match scan_integer(buffer, pos + 1) {
+                Ok(end) => {
+                    tokens.push(Token::new(offset, TokenKind::Integer, 0));
+                    pos = end + 1;
+                    expect = expect.after_item();
+                }
+                Err(error) => break Err(error),
+            },
+            b'0'..=b'9' => match scan_string(buffer, pos) {
+                Ok((header, end)) => {
+                    tokens.push(Token::new(offset, TokenKind::String, header));
+                    pos = end;
+                    expect = expect.after_item();
+                }
+                Err(error) => break Err(error),
+            },
+            _ => break Err(BdecodeError::new(BdecodeErrorKind::ExpectedValue, pos)),
         }
         if stack.is_empty() {
-            break;
+            break Ok(());
         }
-    }
-    tokens.push(Token::new(pos as u32, TokenKind::End, 0));
-    Ok(())
-}
-
-/// After a complete key or value (or the start of a container value) inside a dictionary, the
-/// dictionary expects the other one next.
-#[inline(always)]
-fn flip_dict_state(stack: &mut [Frame]) {
-    if let Some(top) = stack.last_mut() {
-        if top.is_dict {
-            top.expects_value = !top.expects_value;
+    };
+    match result {
+        Ok(()) => {
+            tokens.push(Token::new(pos as u32, TokenKind::End, 0));
+            Ok(())
+        }
+        Err(error) => {
+            // For closing the partial tree each frame must say what its own container expects:
+            // that is what the next frame recorded for its parent, and `expect` for the top.
+            for index in 1..stack.len() {
+                stack[index - 1].expect = stack[index].expect;
+            }
+            if let Some(top) = stack.last_mut() {
+                top.expect = expect;
+            }
+            Err(Failure { error, resume_offset: pos })
         }
     }
 }
@@ -458,7 +484,7 @@ fn close_partial(tokens: &mut Vec<Token>, stack: &[Frame], resume_offset: usize)
     }
     let offset = resume_offset as u32;
     for frame in stack.iter().rev() {
-        if frame.is_dict && frame.expects_value {
+        if frame.is_dict_waiting_for_value(tokens) {
             tokens.push(Token::new(offset, TokenKind::Dict, 2));
             tokens.push(Token::new(offset, TokenKind::End, 0));
         }
