@@ -123,12 +123,19 @@ impl<'de> Deserializer<'de> {
         parse_decimal(text).ok_or(Error::decode(BdecodeErrorKind::Overflow, start))
     }
 
+    /// Steps into a list or dictionary. Like `bdecode`, fails once `depth_limit` containers are
+    /// open and another item follows (at that item's offset).
     fn enter(&mut self) -> Result<(), Error> {
-        if self.depth >= self.depth_limit {
-            return Err(Error::decode(BdecodeErrorKind::DepthExceeded, self.pos));
-        }
         self.depth += 1;
         self.pos += 1;
+        if self.depth >= self.depth_limit {
+            let kind = if self.pos >= self.input.len() {
+                BdecodeErrorKind::UnexpectedEof
+            } else {
+                BdecodeErrorKind::DepthExceeded
+            };
+            return Err(Error::decode(kind, self.pos));
+        }
         Ok(())
     }
 
@@ -227,6 +234,11 @@ macro_rules! forward_integers {
 
 impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = Error;
+
+    /// Bencoding is a binary format: hashes and ids come as raw bytes.
+    fn is_human_readable(&self) -> bool {
+        false
+    }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.start_value()? {
@@ -541,6 +553,10 @@ macro_rules! key_integers {
 
 impl<'de> de::Deserializer<'de> for KeyDeserializer<'_, 'de> {
     type Error = Error;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         de::Deserializer::deserialize_any(&mut *self.de, visitor)

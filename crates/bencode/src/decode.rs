@@ -269,7 +269,9 @@ struct Frame {
 impl Frame {
     fn is_dict_waiting_for_value(&self, tokens: &[Token]) -> bool {
         self.expect == Expect::DictValue
-            && tokens.get(self.token as usize).is_some_and(|t| t.kind() == TokenKind::Dict)
+            && tokens
+                .get(self.token as usize)
+                .is_some_and(|t| t.kind() == TokenKind::Dict)
     }
 }
 
@@ -291,7 +293,10 @@ fn parse(
     stack.clear();
     let max_len = options.max_buffer_size.min(u32::MAX as usize - 1);
     if buffer.len() > max_len {
-        return Err(Failure { error: BdecodeError::new(BdecodeErrorKind::LimitExceeded, 0), resume_offset: 0 });
+        return Err(Failure {
+            error: BdecodeError::new(BdecodeErrorKind::LimitExceeded, 0),
+            resume_offset: 0,
+        });
     }
     // Most inputs average well over eight bytes a token; one doubling covers the rest.
     let estimate = (buffer.len() / 8 + 2).min(options.token_limit.saturating_add(2));
@@ -322,10 +327,21 @@ fn parse(
         let offset = pos as u32;
         match byte {
             b'd' | b'l' => {
-                stack.push(Frame { token: tokens.len() as u32, expect: expect.after_item() });
-                let kind = if byte == b'd' { TokenKind::Dict } else { TokenKind::List };
+                stack.push(Frame {
+                    token: tokens.len() as u32,
+                    expect: expect.after_item(),
+                });
+                let kind = if byte == b'd' {
+                    TokenKind::Dict
+                } else {
+                    TokenKind::List
+                };
                 tokens.push(Token::new(offset, kind, 0));
-                expect = if byte == b'd' { Expect::Key } else { Expect::Value };
+                expect = if byte == b'd' {
+                    Expect::Key
+                } else {
+                    Expect::Value
+                };
                 pos += 1;
                 continue;
             }
@@ -385,7 +401,10 @@ fn parse(
             if let Some(top) = stack.last_mut() {
                 top.expect = expect;
             }
-            Err(Failure { error, resume_offset: pos })
+            Err(Failure {
+                error,
+                resume_offset: pos,
+            })
         }
     }
 }

@@ -4,7 +4,8 @@
 //! integers in decimal; lists as `[ a, b ]` and dictionaries as `{ 'key': value }`. A list or
 //! dictionary that fits in [`LINE_WIDTH`] characters stays on one line; a longer one puts each
 //! item on its own line, indented two spaces deeper. In one-line mode everything stays on one
-//! line and long strings are shortened to their head and tail.
+//! line and long strings are shortened to their head and tail; otherwise long binary strings
+//! (piece hashes) are shortened to their first bytes and their length.
 
 use std::fmt::Write as _;
 
@@ -19,6 +20,10 @@ pub const LINE_WIDTH: usize = 200;
 const SHORTEN_ABOVE: usize = 32;
 /// How many bytes of a shortened string's head and tail are shown.
 const SHORT_PART: usize = 12;
+/// In multi-line mode, binary strings longer than this are shown as their first
+/// [`BINARY_HEAD`] bytes and their length (piece hashes would otherwise fill pages).
+const BINARY_SHORTEN_ABOVE: usize = 64;
+const BINARY_HEAD: usize = 20;
 
 /// Prints a decoded value.
 ///
@@ -133,6 +138,12 @@ fn is_printable(bytes: &[u8]) -> bool {
 }
 
 fn write_string(out: &mut String, bytes: &[u8], single_line: bool) {
+    if !single_line && bytes.len() > BINARY_SHORTEN_ABOVE && !is_printable(bytes) {
+        out.push_str("0x");
+        push_hex(out, &bytes[..BINARY_HEAD]);
+        let _ = write!(out, "... ({} bytes)", bytes.len());
+        return;
+    }
     let shorten = single_line && bytes.len() > SHORTEN_ABOVE;
     let (head, tail) = if shorten {
         (&bytes[..SHORT_PART], &bytes[bytes.len() - SHORT_PART..])

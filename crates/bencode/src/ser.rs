@@ -79,6 +79,11 @@ impl<'o> ser::Serializer for Serializer<'o> {
     type SerializeStruct = DictSerializer<'o>;
     type SerializeStructVariant = DictSerializer<'o>;
 
+    /// Bencoding is a binary format: hashes and ids serialize as raw bytes.
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         write_int(self.out, i64::from(v));
         Ok(())

@@ -1,2 +1,52 @@
-//! The `lt` command-line client.
-fn main() {}
+//! `lt`: the command-line face of the lt BitTorrent crates.
+//!
+//! Each subcommand lives in its own module under `commands/`; this file holds the argument
+//! definitions and maps failures to exit codes (2 for bad input, with one `error: …` line).
+
+mod commands;
+mod exit;
+mod json;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// BitTorrent tools built on the lt crates.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lt",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the structure of a bencoded file (a .torrent, resume data, a DHT message…).
+    ///
+    /// Strings that are printable ASCII are shown in quotes, others as hex. On invalid input
+    /// prints `error: <message> at byte <offset>` and exits with status 2.
+    Bdecode {
+        /// The file to decode (`-` reads standard input).
+        file: PathBuf,
+        /// Print JSON: `{"ok":true,"value":…}` or `{"ok":false,"error":…,"offset":…}`.
+        /// Byte strings that are not UTF-8 appear as `{"hex":"…"}` (dictionary keys that are not
+        /// UTF-8 as `"hex:…"`); integers outside the 64-bit range as strings of digits.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Bdecode { file, json } => commands::bdecode::run(&file, json),
+    };
+    exit::report(result)
+}

@@ -1,0 +1,3 @@
+//! One module per `lt` subcommand.
+
+pub(crate) mod bdecode;
