@@ -1,0 +1,96 @@
+//! Renaming files whose paths collide, the way libtorrent does (`resolve_duplicate_filenames`).
+//!
+//! Paths compare case-insensitively (ASCII), as on the file systems where collisions hurt.
+//! Directories win over files: a file whose path is also a directory of another file is renamed.
+//! Pad files may share a path with pad files of the same size. A colliding file gets `.1`, `.2`,
+//! … inserted before its extension (`foo.txt` → `foo.1.txt`).
+
+use std::collections::HashMap;
+
+use lt_core::FileIndex;
+
+use crate::file_storage::FileStorage;
+use crate::MetainfoError;
+
+/// What a lower-cased path belongs to.
+#[derive(Clone, Copy)]
+enum Owner {
+    Directory,
+    File(usize),
+}
+
+/// Finds colliding paths in `files` and returns the renames (file index, new path) that make
+/// them unique.
+///
+/// # Errors
+/// [`MetainfoError::TooManyDuplicateFilenames`] when finding free names took more than
+/// `max_collisions` failed attempts.
+pub(crate) fn resolve_duplicate_filenames(
+    files: &FileStorage,
+    max_collisions: usize,
+) -> Result<Vec<(FileIndex, String)>, MetainfoError> {
+    let mut taken: HashMap<String, Owner> = HashMap::with_capacity(files.files.len() * 2);
+    for file in &files.files {
+        let path = &file.path;
+        for (position, byte) in path.bytes().enumerate() {
+            if byte == b'/' {
+                taken.entry(path[..position].to_ascii_lowercase()).or_insert(Owner::Directory);
+            }
+        }
+    }
+    let mut renames = Vec::new();
+    let mut collisions = 0usize;
+    for (index, file) in files.files.iter().enumerate() {
+        let lower = file.path.to_ascii_lowercase();
+        let Some(&owner) = taken.get(&lower) else {
+            taken.insert(lower, Owner::File(index));
+            continue;
+        };
+        if let Owner::File(other) = owner {
+            let other = &files.files[other];
+            if file.is_pad() && other.is_pad() && file.size == other.size {
+                continue;
+            }
+        }
+        let (base, extension) = split_extension(&file.path);
+        let mut counter = 0u32;
+        let new_path = loop {
+            counter += 1;
+            let candidate = format!("{base}.{counter}{extension}");
+            let candidate_lower = candidate.to_ascii_lowercase();
+            if !taken.contains_key(&candidate_lower) {
+                taken.insert(candidate_lower, Owner::File(index));
+                break candidate;
+            }
+            collisions += 1;
+            if collisions > max_collisions {
+                return Err(MetainfoError::TooManyDuplicateFilenames);
+            }
+        };
+        renames.push((FileIndex::new(index as u32), new_path));
+    }
+    Ok(renames)
+}
+
+/// Splits `dir/name.ext` into (`dir/name`, `.ext`); the extension starts at the last dot of the
+/// last path component (and is empty without one).
+fn split_extension(path: &str) -> (&str, &str) {
+    let name_start = path.rfind('/').map_or(0, |slash| slash + 1);
+    match path[name_start..].rfind('.') {
+        Some(dot) => path.split_at(name_start + dot),
+        None => (path, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_extension;
+
+    #[test]
+    fn extension_is_taken_from_the_last_component() {
+        assert_eq!(split_extension("a/b.txt"), ("a/b", ".txt"));
+        assert_eq!(split_extension("a.d/b"), ("a.d/b", ""));
+        assert_eq!(split_extension("a/.hidden"), ("a/", ".hidden"));
+        assert_eq!(split_extension("x.tar.gz"), ("x.tar", ".gz"));
+    }
+}

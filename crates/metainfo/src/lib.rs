@@ -1,0 +1,29 @@
+//! Torrent metadata: loading `.torrent` files (v1, v2 and hybrid) with libtorrent's limits and
+//! checks, the file layout ([`FileStorage`]), BEP 52 merkle trees, magnet links, torrent
+//! creation and resume data.
+//!
+//! This crate does no network or disk I/O beyond reading a `.torrent` file or the files a torrent
+//! is created from; the storage and session crates build on it.
+
+#![forbid(unsafe_code)]
+
+// Module list: one line per module; keep sorted.
+mod announce;
+mod duplicates;
+mod error;
+mod file_list;
+mod file_storage;
+mod info_section;
+mod limits;
+mod path_sanitize;
+mod piece_layers;
+mod symlinks;
+mod torrent_info;
+mod url_escape;
+mod utf8;
+
+pub use crate::announce::{AnnounceEntry, DhtNode, WebSeed, WebSeedKind};
+pub use crate::error::MetainfoError;
+pub use crate::file_storage::{FileEntry, FileFlags, FileSlice, FileStorage, PeerRequest, MAX_FILE_OFFSET, MAX_FILE_SIZE, MAX_PIECE_SIZE};
+pub use crate::limits::LoadTorrentLimits;
+pub use crate::torrent_info::TorrentInfo;
