@@ -82,6 +82,26 @@ fn main() -> anyhow::Result<()> {
             }
         }
         timing::report("bdecode_big", buffer.len() as u64, 1, &samples);
+
+        // The same file loaded into a TorrentInfo, with the anchor's limits.
+        let limits = lt_metainfo::LoadTorrentLimits {
+            max_buffer_size: 100_000_000,
+            max_pieces: 0x20_0000,
+            max_decode_tokens: 10_000_000,
+            ..lt_metainfo::LoadTorrentLimits::default()
+        };
+        let mut samples = timing::Samples::default();
+        for iteration in 0..=args.iterations.div_ceil(5) {
+            let start = Instant::now();
+            let torrent = lt_metainfo::TorrentInfo::from_bytes_with(&buffer, &limits)?;
+            let seconds = start.elapsed().as_secs_f64();
+            black_box(&torrent);
+            drop(torrent);
+            if iteration > 0 {
+                samples.push(seconds);
+            }
+        }
+        timing::report("torrent_info", buffer.len() as u64, 1, &samples);
     }
 
     if let Some(path) = &args.messages {

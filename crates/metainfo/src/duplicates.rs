@@ -5,7 +5,8 @@
 //! Pad files may share a path with pad files of the same size. A colliding file gets `.1`, `.2`,
 //! … inserted before its extension (`foo.txt` → `foo.1.txt`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use lt_core::FileIndex;
 
@@ -29,12 +30,17 @@ pub(crate) fn resolve_duplicate_filenames(
     files: &FileStorage,
     max_collisions: usize,
 ) -> Result<Vec<(FileIndex, String)>, MetainfoError> {
+    if !may_collide(files) {
+        return Ok(Vec::new());
+    }
     let mut taken: HashMap<String, Owner> = HashMap::with_capacity(files.files.len() * 2);
     for file in &files.files {
         let path = &file.path;
         for (position, byte) in path.bytes().enumerate() {
             if byte == b'/' {
-                taken.entry(path[..position].to_ascii_lowercase()).or_insert(Owner::Directory);
+                taken
+                    .entry(path[..position].to_ascii_lowercase())
+                    .or_insert(Owner::Directory);
             }
         }
     }
@@ -70,6 +76,60 @@ pub(crate) fn resolve_duplicate_filenames(
         renames.push((FileIndex::new(index as u32), new_path));
     }
     Ok(renames)
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(byte);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// FNV-1a over ASCII-lower-cased bytes.
+#[derive(Clone, Copy)]
+struct LowerHash(u64);
+
+impl LowerHash {
+    const START: LowerHash = LowerHash(0xcbf2_9ce4_8422_2325);
+
+    fn push(self, byte: u8) -> LowerHash {
+        LowerHash(
+            (self.0 ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3),
+        )
+    }
+}
+
+/// The fast check (libtorrent does the same with CRC-32): hashes of every directory and file
+/// path, lower-cased; only when two hashes meet can two paths collide, and the exact (slower)
+/// pass runs.
+fn may_collide(files: &FileStorage) -> bool {
+    let mut seen: HashSet<u64, BuildHasherDefault<PassThrough>> =
+        HashSet::with_capacity_and_hasher(files.files.len() * 2, BuildHasherDefault::default());
+    let mut directories: HashSet<u64, BuildHasherDefault<PassThrough>> = HashSet::default();
+    for file in &files.files {
+        let mut hash = LowerHash::START;
+        for &byte in file.path.as_bytes() {
+            if byte == b'/' {
+                directories.insert(hash.0);
+            }
+            hash = hash.push(byte);
+        }
+        if !seen.insert(hash.0) {
+            return true;
+        }
+    }
+    directories.iter().any(|directory| seen.contains(directory))
 }
 
 /// Splits `dir/name.ext` into (`dir/name`, `.ext`); the extension starts at the last dot of the

@@ -14,8 +14,14 @@ fn file_size(dict: &Node<'_>, flags: FileFlags) -> Result<u64, MetainfoError> {
     if flags.contains(FileFlags::SYMLINK) {
         return Ok(0);
     }
-    let length = dict.dict_find_int("length").and_then(|n| n.as_int()).unwrap_or(-1);
-    u64::try_from(length).ok().filter(|&size| size < MAX_FILE_SIZE).ok_or(MetainfoError::InvalidLength)
+    let length = dict
+        .dict_find_int("length")
+        .and_then(|n| n.as_int())
+        .unwrap_or(-1);
+    u64::try_from(length)
+        .ok()
+        .filter(|&size| size < MAX_FILE_SIZE)
+        .ok_or(MetainfoError::InvalidLength)
 }
 
 /// Appends each element of a path list, sanitized, to `path`. Every element must be a string.
@@ -61,7 +67,9 @@ pub(crate) fn add_v1_file(
     if !dict.is_dict() {
         return Err(MetainfoError::FileParseFailed);
     }
-    let mut flags = dict.dict_find_string_value("attr").map_or(FileFlags::NONE, FileFlags::from_attr);
+    let mut flags = dict
+        .dict_find_string_value("attr")
+        .map_or(FileFlags::NONE, FileFlags::from_attr);
     let size = file_size(dict, flags)?;
     let mut path = String::from(root_dir);
     if top_level {
@@ -109,7 +117,16 @@ pub(crate) fn add_v1_file(
     } else {
         None
     };
-    let entry = FileEntry { path, size, offset: 0, flags, mtime: mtime(dict), symlink, root: None, sha1 };
+    let entry = FileEntry {
+        path,
+        size,
+        offset: 0,
+        flags,
+        mtime: mtime(dict),
+        symlink,
+        root: None,
+        sha1,
+    };
     files.push_file(entry, false)
 }
 
@@ -140,7 +157,11 @@ pub(crate) fn add_v2_tree(
             _ => None,
         };
         let single_file = depth == 0 && is_single_file_tree(tree, has_v1_files);
-        let mut path = if single_file { String::new() } else { String::from(root_dir) };
+        let mut path = if single_file {
+            String::new()
+        } else {
+            String::from(root_dir)
+        };
         sanitize_append_path_element(&mut path, key, true);
         match leaf {
             Some(file) => add_v2_file(files, &file, path, max_depth)?,
@@ -161,11 +182,18 @@ pub(crate) fn is_single_file_tree(tree: &Node<'_>, has_v1_files: bool) -> bool {
 }
 
 /// Reads the dictionary under a v2 file tree leaf's empty key.
-fn add_v2_file(files: &mut FileStorage, dict: &Node<'_>, path: String, max_depth: usize) -> Result<(), MetainfoError> {
+fn add_v2_file(
+    files: &mut FileStorage,
+    dict: &Node<'_>,
+    path: String,
+    max_depth: usize,
+) -> Result<(), MetainfoError> {
     if !dict.is_dict() {
         return Err(MetainfoError::FileParseFailed);
     }
-    let mut flags = dict.dict_find_string_value("attr").map_or(FileFlags::NONE, FileFlags::from_attr);
+    let mut flags = dict
+        .dict_find_string_value("attr")
+        .map_or(FileFlags::NONE, FileFlags::from_attr);
     if flags.contains(FileFlags::PAD_FILE) {
         return Err(MetainfoError::InvalidPadFile);
     }
@@ -191,7 +219,16 @@ fn add_v2_file(files: &mut FileStorage, dict: &Node<'_>, path: String, max_depth
         }
         root = Some(hash);
     }
-    let entry = FileEntry { path, size, offset: 0, flags, mtime: mtime(dict), symlink, root, sha1: None };
+    let entry = FileEntry {
+        path,
+        size,
+        offset: 0,
+        flags,
+        mtime: mtime(dict),
+        symlink,
+        root,
+        sha1: None,
+    };
     // Empty files and symlinks take no space, so they need no padding after them.
     let padded = size > 0;
     files.push_file(entry, padded)
@@ -202,19 +239,25 @@ fn add_v2_file(files: &mut FileStorage, dict: &Node<'_>, path: String, max_depth
 /// index either both entries are irrelevant (pad files, empty files) or both are the same file —
 /// same path, size, offset, and link target for symlinks. Attributes and times are not compared.
 pub(crate) fn compatible_layouts(v2: &FileStorage, v1: &FileStorage) -> bool {
-    let relevant = |f: &FileEntry| !f.is_pad() && (f.size > 0 || f.flags.contains(FileFlags::SYMLINK));
+    let relevant =
+        |f: &FileEntry| !f.is_pad() && (f.size > 0 || f.flags.contains(FileFlags::SYMLINK));
     v2.piece_length == v1.piece_length
         && v2.total_size == v1.total_size
         && v2.files.len() == v1.files.len()
-        && v2.files.iter().zip(&v1.files).all(|(a, b)| match (relevant(a), relevant(b)) {
-            (false, false) => true,
-            (true, true) => {
-                a.size == b.size
-                    && a.path == b.path
-                    && a.offset == b.offset
-                    && a.flags.contains(FileFlags::SYMLINK) == b.flags.contains(FileFlags::SYMLINK)
-                    && a.symlink == b.symlink
-            }
-            _ => false,
-        })
+        && v2
+            .files
+            .iter()
+            .zip(&v1.files)
+            .all(|(a, b)| match (relevant(a), relevant(b)) {
+                (false, false) => true,
+                (true, true) => {
+                    a.size == b.size
+                        && a.path == b.path
+                        && a.offset == b.offset
+                        && a.flags.contains(FileFlags::SYMLINK)
+                            == b.flags.contains(FileFlags::SYMLINK)
+                        && a.symlink == b.symlink
+                }
+                _ => false,
+            })
 }

@@ -39,22 +39,28 @@ impl FileFlags {
 
     /// Flags from a BEP 47 `attr` string (`p`, `h`, `x`, `l`; other letters are ignored).
     pub fn from_attr(attr: &[u8]) -> FileFlags {
-        attr.iter().fold(FileFlags::NONE, |flags, letter| match letter {
-            b'p' => flags.with(FileFlags::PAD_FILE),
-            b'h' => flags.with(FileFlags::HIDDEN),
-            b'x' => flags.with(FileFlags::EXECUTABLE),
-            b'l' => flags.with(FileFlags::SYMLINK),
-            _ => flags,
-        })
+        attr.iter()
+            .fold(FileFlags::NONE, |flags, letter| match letter {
+                b'p' => flags.with(FileFlags::PAD_FILE),
+                b'h' => flags.with(FileFlags::HIDDEN),
+                b'x' => flags.with(FileFlags::EXECUTABLE),
+                b'l' => flags.with(FileFlags::SYMLINK),
+                _ => flags,
+            })
     }
 
     /// The BEP 47 `attr` string for these flags (empty when none are set).
     pub fn to_attr(self) -> String {
-        [(FileFlags::PAD_FILE, 'p'), (FileFlags::HIDDEN, 'h'), (FileFlags::EXECUTABLE, 'x'), (FileFlags::SYMLINK, 'l')]
-            .iter()
-            .filter(|(flag, _)| self.contains(*flag))
-            .map(|(_, letter)| *letter)
-            .collect()
+        [
+            (FileFlags::PAD_FILE, 'p'),
+            (FileFlags::HIDDEN, 'h'),
+            (FileFlags::EXECUTABLE, 'x'),
+            (FileFlags::SYMLINK, 'l'),
+        ]
+        .iter()
+        .filter(|(flag, _)| self.contains(*flag))
+        .map(|(_, letter)| *letter)
+        .collect()
     }
 }
 
@@ -174,7 +180,10 @@ pub const MAX_FILE_OFFSET: u64 = (1u64 << 48) - 1;
 impl FileStorage {
     /// An empty storage with the given piece length.
     pub fn new(piece_length: u32) -> Self {
-        Self { piece_length, ..Self::default() }
+        Self {
+            piece_length,
+            ..Self::default()
+        }
     }
 
     /// The torrent's name: the root directory of a multi-file torrent, or the file name.
@@ -226,7 +235,11 @@ impl FileStorage {
     /// torrents), `None` for other files.
     pub fn symlink(&self, index: FileIndex) -> Option<String> {
         let target = self.file(index)?.symlink.as_ref()?;
-        Some(if self.has_root_dir() { format!("{}/{}", self.name, target) } else { target.clone() })
+        Some(if self.has_root_dir() {
+            format!("{}/{}", self.name, target)
+        } else {
+            target.clone()
+        })
     }
 
     /// The piece length in bytes.
@@ -274,7 +287,11 @@ impl FileStorage {
         // The last file whose offset is <= `offset`, then skip back over empty files.
         let after = self.files.partition_point(|f| f.offset <= offset);
         let mut index = after.checked_sub(1)?;
-        while self.files.get(index).is_some_and(|f| f.size == 0 || f.offset + f.size <= offset) {
+        while self
+            .files
+            .get(index)
+            .is_some_and(|f| f.size == 0 || f.offset + f.size <= offset)
+        {
             index += 1;
         }
         (index < self.files.len()).then(|| FileIndex::new(index as u32))
@@ -285,7 +302,10 @@ impl FileStorage {
     pub fn map_block(&self, piece: PieceIndex, offset: u32, size: u64) -> Vec<FileSlice> {
         let mut slices = Vec::new();
         let start = u64::from(piece.get()) * u64::from(self.piece_length) + u64::from(offset);
-        let Some(end) = start.checked_add(size).filter(|&end| end <= self.total_size) else {
+        let Some(end) = start
+            .checked_add(size)
+            .filter(|&end| end <= self.total_size)
+        else {
             return slices;
         };
         let Some(first) = self.file_index_at_offset(start) else {
@@ -304,7 +324,11 @@ impl FileStorage {
                 continue;
             }
             let take = file_end.min(end) - position;
-            slices.push(FileSlice { file_index: FileIndex::new(index as u32), offset: position - file.offset, size: take });
+            slices.push(FileSlice {
+                file_index: FileIndex::new(index as u32),
+                offset: position - file.offset,
+                size: take,
+            });
             position += take;
         }
         slices
@@ -329,7 +353,9 @@ impl FileStorage {
 
     /// The pieces that overlap file `index` (half-open range), empty for empty files.
     pub fn file_piece_range(&self, index: FileIndex) -> std::ops::Range<u32> {
-        let Some(file) = self.file(index) else { return 0..0 };
+        let Some(file) = self.file(index) else {
+            return 0..0;
+        };
         if file.size == 0 || self.piece_length == 0 {
             return 0..0;
         }
@@ -355,12 +381,19 @@ impl FileStorage {
 
     /// The v2 index of the file whose `pieces root` is `root`.
     pub fn file_index_for_root(&self, root: &Sha256Hash) -> Option<FileIndex> {
-        self.files.iter().position(|f| f.root.as_ref() == Some(root)).map(|i| FileIndex::new(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.root.as_ref() == Some(root))
+            .map(|i| FileIndex::new(i as u32))
     }
 
     /// Appends a file. `path` is the full path (torrent name first for multi-file torrents).
     /// With `v2`, a pad file is appended after it when it does not end on a piece boundary.
-    pub(crate) fn push_file(&mut self, mut entry: FileEntry, v2_padding: bool) -> Result<(), crate::MetainfoError> {
+    pub(crate) fn push_file(
+        &mut self,
+        mut entry: FileEntry,
+        v2_padding: bool,
+    ) -> Result<(), crate::MetainfoError> {
         if self.files.is_empty() && self.name.is_empty() {
             self.name = entry.path.split('/').next().unwrap_or_default().to_string();
         }
@@ -397,7 +430,9 @@ impl FileStorage {
     /// Drops a trailing pad file (after the last non-empty file), for hybrid torrents made by
     /// libtorrent 2.0.0–2.0.7, whose v1 file lists have no tail padding.
     pub(crate) fn remove_tail_padding(&mut self) {
-        let Some(last) = self.files.iter().rposition(|f| f.size > 0) else { return };
+        let Some(last) = self.files.iter().rposition(|f| f.size > 0) else {
+            return;
+        };
         if !self.files.get(last).is_some_and(FileEntry::is_pad) {
             return;
         }
@@ -417,7 +452,11 @@ impl FileStorage {
 
     /// The path of a file relative to the torrent's root directory.
     pub(crate) fn internal_path<'s>(&self, file: &'s FileEntry) -> &'s str {
-        match file.path.strip_prefix(self.name.as_str()).and_then(|rest| rest.strip_prefix('/')) {
+        match file
+            .path
+            .strip_prefix(self.name.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+        {
             Some(rest) if self.has_root_dir() => rest,
             _ => &file.path,
         }

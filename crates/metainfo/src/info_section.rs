@@ -3,7 +3,7 @@
 use lt_bencode::Node;
 use lt_core::{InfoHash, Sha1Hash, Sha256Hash, BLOCK_SIZE};
 
-use crate::file_list::{add_v1_file, add_v2_tree, is_single_file_tree, compatible_layouts};
+use crate::file_list::{add_v1_file, add_v2_tree, compatible_layouts, is_single_file_tree};
 use crate::file_storage::{FileStorage, MAX_PIECE_SIZE};
 use crate::path_sanitize::sanitize_append_path_element;
 use crate::symlinks::sanitize_symlinks;
@@ -28,15 +28,21 @@ pub(crate) struct InfoSection {
 
 /// Parses an info dictionary with libtorrent's checks, in libtorrent's order (so the same
 /// broken torrent fails with the same error).
-pub(crate) fn parse_info_section(info: &Node<'_>, limits: &LoadTorrentLimits) -> Result<InfoSection, MetainfoError> {
+pub(crate) fn parse_info_section(
+    info: &Node<'_>,
+    limits: &LoadTorrentLimits,
+) -> Result<InfoSection, MetainfoError> {
     if !info.is_dict() {
         return Err(MetainfoError::InfoNoDict);
     }
     let section = info.data_section();
     let info_offset = info.data_offset();
-    let mut info_hashes = InfoHash { v1: Some(Sha1Hash::digest(section)), v2: Some(Sha256Hash::digest(section)) };
-
     let version = info.dict_find_int_value("meta version").unwrap_or(-1);
+    // The SHA-256 is only meaningful (and only computed) for v2 info dictionaries.
+    let mut info_hashes = InfoHash {
+        v1: Some(Sha1Hash::digest(section)),
+        v2: (version >= 2).then(|| Sha256Hash::digest(section)),
+    };
     if version > 0 {
         // BEP 52 info dictionaries must be canonical: libtorrent treats soft errors as fatal.
         if info.has_soft_error() {
@@ -51,7 +57,10 @@ pub(crate) fn parse_info_section(info: &Node<'_>, limits: &LoadTorrentLimits) ->
         info_hashes.v2 = None;
     }
 
-    let piece_length = info.dict_find_int("piece length").and_then(|n| n.as_int()).unwrap_or(-1);
+    let piece_length = info
+        .dict_find_int("piece length")
+        .and_then(|n| n.as_int())
+        .unwrap_or(-1);
     let piece_length = u64::try_from(piece_length)
         .ok()
         .filter(|&length| length > 0 && length <= MAX_PIECE_SIZE)
@@ -84,7 +93,14 @@ pub(crate) fn parse_info_section(info: &Node<'_>, limits: &LoadTorrentLimits) ->
     match (is_v2, file_tree) {
         (true, Some(tree)) => {
             files.v2 = true;
-            add_v2_tree(&mut files, &tree, &name, files_list.is_some(), 0, limits.max_directory_depth)?;
+            add_v2_tree(
+                &mut files,
+                &tree,
+                &name,
+                files_list.is_some(),
+                0,
+                limits.max_directory_depth,
+            )?;
             files.root_dir = !is_single_file_tree(&tree, files_list.is_some());
             if files.root_dir {
                 files.name = name.clone();
@@ -145,7 +161,10 @@ pub(crate) fn parse_info_section(info: &Node<'_>, limits: &LoadTorrentLimits) ->
             if node.string_length() as u64 != pieces * 20 {
                 return Err(MetainfoError::InvalidHashes);
             }
-            let start = node.string_offset().unwrap_or(0).saturating_sub(info_offset);
+            let start = node
+                .string_offset()
+                .unwrap_or(0)
+                .saturating_sub(info_offset);
             Some(start..start + node.string_length())
         }
     };
@@ -157,17 +176,35 @@ pub(crate) fn parse_info_section(info: &Node<'_>, limits: &LoadTorrentLimits) ->
         .unwrap_or_default();
     let collections = info
         .dict_find_list("collections")
-        .map(|list| list.list_iter().filter_map(|n| n.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned())).collect())
+        .map(|list| {
+            list.list_iter()
+                .filter_map(|n| {
+                    n.as_bytes()
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let ssl_cert = info.dict_find_string("ssl-cert").is_some();
 
     if files.total_size == 0 {
         return Err(MetainfoError::InvalidLength);
     }
-    Ok(InfoSection { info_hashes, files, piece_hashes, private, similar, collections, ssl_cert, multifile })
+    Ok(InfoSection {
+        info_hashes,
+        files,
+        piece_hashes,
+        private,
+        similar,
+        collections,
+        ssl_cert,
+        multifile,
+    })
 }
 
 /// A 20-byte string as a SHA-1 hash.
 pub(crate) fn hash20(node: &Node<'_>) -> Option<Sha1Hash> {
-    node.as_bytes().and_then(|bytes| <[u8; 20]>::try_from(bytes).ok()).map(Sha1Hash::from_bytes)
+    node.as_bytes()
+        .and_then(|bytes| <[u8; 20]>::try_from(bytes).ok())
+        .map(Sha1Hash::from_bytes)
 }

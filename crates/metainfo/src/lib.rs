@@ -24,6 +24,9 @@ mod utf8;
 
 pub use crate::announce::{AnnounceEntry, DhtNode, WebSeed, WebSeedKind};
 pub use crate::error::MetainfoError;
-pub use crate::file_storage::{FileEntry, FileFlags, FileSlice, FileStorage, PeerRequest, MAX_FILE_OFFSET, MAX_FILE_SIZE, MAX_PIECE_SIZE};
+pub use crate::file_storage::{
+    FileEntry, FileFlags, FileSlice, FileStorage, PeerRequest, MAX_FILE_OFFSET, MAX_FILE_SIZE,
+    MAX_PIECE_SIZE,
+};
 pub use crate::limits::LoadTorrentLimits;
 pub use crate::torrent_info::TorrentInfo;

@@ -19,7 +19,6 @@
 
 // TorrentInfo (name, v1 paths, v2 file tree, symlinks) uses this next; its author removes this.
 
-
 use crate::utf8::parse_utf8_codepoint;
 
 /// Path separator between sanitized components.

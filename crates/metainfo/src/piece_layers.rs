@@ -39,7 +39,10 @@ pub(crate) fn layer_root(layer: &[Sha256Hash], pad: Sha256Hash) -> Sha256Hash {
         if level.len() % 2 == 1 {
             level.push(pad);
         }
-        level = level.chunks_exact(2).map(|pair| hash_pair(&pair[0], &pair[1])).collect();
+        level = level
+            .chunks_exact(2)
+            .map(|pair| hash_pair(&pair[0], &pair[1]))
+            .collect();
         pad = hash_pair(&pad, &pad);
     }
     level[0]
@@ -59,9 +62,16 @@ pub(crate) fn parse_piece_layers(
     let blocks_per_piece = u64::from(files.piece_length() / BLOCK_SIZE).max(1);
     let pad = zero_subtree_root(blocks_per_piece);
     for (key, value) in layers.dict_iter() {
-        let root = <[u8; 32]>::try_from(key).map(Sha256Hash::from_bytes).map_err(|_| MetainfoError::InvalidPieceLayer)?;
-        let bytes = value.as_bytes().filter(|b| b.len() % 32 == 0).ok_or(MetainfoError::InvalidPieceLayer)?;
-        let file = files.file_index_for_root(&root).ok_or(MetainfoError::InvalidPieceLayer)?;
+        let root = <[u8; 32]>::try_from(key)
+            .map(Sha256Hash::from_bytes)
+            .map_err(|_| MetainfoError::InvalidPieceLayer)?;
+        let bytes = value
+            .as_bytes()
+            .filter(|b| b.len() % 32 == 0)
+            .ok_or(MetainfoError::InvalidPieceLayer)?;
+        let file = files
+            .file_index_for_root(&root)
+            .ok_or(MetainfoError::InvalidPieceLayer)?;
         let pieces = files.file_num_pieces(file) as usize;
         if bytes.len() != pieces * 32 {
             return Err(MetainfoError::InvalidPieceLayer);

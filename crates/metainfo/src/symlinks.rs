@@ -11,11 +11,23 @@ use crate::file_storage::{FileFlags, FileStorage};
 
 /// Rewrites invalid symlink targets in `files` to point to the link itself.
 pub(crate) fn sanitize_symlinks(files: &mut FileStorage) {
-    if !files.files.iter().any(|f| f.flags.contains(FileFlags::SYMLINK)) {
+    if !files
+        .files
+        .iter()
+        .any(|f| f.flags.contains(FileFlags::SYMLINK))
+    {
         return;
     }
-    let internal: Vec<String> = files.files.iter().map(|f| files.internal_path(f).to_string()).collect();
-    let file_map: HashMap<&str, usize> = internal.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+    let internal: Vec<String> = files
+        .files
+        .iter()
+        .map(|f| files.internal_path(f).to_string())
+        .collect();
+    let file_map: HashMap<&str, usize> = internal
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
     let mut directories: HashSet<String> = HashSet::new();
     for path in &internal {
         for (position, byte) in path.bytes().enumerate() {
@@ -32,7 +44,9 @@ pub(crate) fn sanitize_symlinks(files: &mut FileStorage) {
         if !file.flags.contains(FileFlags::SYMLINK) {
             continue;
         }
-        let Some(target) = file.symlink.clone() else { continue };
+        let Some(target) = file.symlink.clone() else {
+            continue;
+        };
         let link_path = &internal[index];
         if target.starts_with('/') {
             new_targets.push((index, link_path.clone()));
@@ -68,7 +82,9 @@ pub(crate) fn sanitize_symlinks(files: &mut FileStorage) {
         to_validate.push(index);
     }
     for index in to_validate {
-        let Some(target) = files.files[index].symlink.clone() else { continue };
+        let Some(target) = files.files[index].symlink.clone() else {
+            continue;
+        };
         if !resolves(&target, &directories, &dir_links, &file_map) {
             new_targets.push((index, internal[index].clone()));
         }
@@ -97,7 +113,9 @@ fn resolves(
             start = end + 1;
             continue;
         }
-        let Some(link_target) = dir_links.get(branch) else { return false };
+        let Some(link_target) = dir_links.get(branch) else {
+            return false;
+        };
         if !traversed.insert(branch.to_string()) {
             return false;
         }

@@ -66,7 +66,10 @@ impl TorrentInfo {
     /// # Errors
     /// As [`TorrentInfo::from_bytes`]; [`MetainfoError::MetadataTooLarge`] past
     /// `max_buffer_size`.
-    pub fn from_bytes_with(bytes: &[u8], limits: &LoadTorrentLimits) -> Result<TorrentInfo, MetainfoError> {
+    pub fn from_bytes_with(
+        bytes: &[u8],
+        limits: &LoadTorrentLimits,
+    ) -> Result<TorrentInfo, MetainfoError> {
         if bytes.len() > limits.max_buffer_size {
             return Err(MetainfoError::MetadataTooLarge);
         }
@@ -92,9 +95,15 @@ impl TorrentInfo {
     ///
     /// # Errors
     /// As [`TorrentInfo::from_file`].
-    pub fn from_file_with(path: impl AsRef<Path>, limits: &LoadTorrentLimits) -> Result<TorrentInfo, MetainfoError> {
+    pub fn from_file_with(
+        path: impl AsRef<Path>,
+        limits: &LoadTorrentLimits,
+    ) -> Result<TorrentInfo, MetainfoError> {
         let path = path.as_ref();
-        let io_error = |source| MetainfoError::Io { path: path.to_path_buf(), source };
+        let io_error = |source| MetainfoError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let size = std::fs::metadata(path).map_err(io_error)?.len();
         if size > limits.max_buffer_size as u64 {
             return Err(MetainfoError::MetadataTooLarge);
@@ -107,7 +116,10 @@ impl TorrentInfo {
     ///
     /// # Errors
     /// As [`TorrentInfo::from_bytes`].
-    pub fn from_info_section(bytes: &[u8], limits: &LoadTorrentLimits) -> Result<TorrentInfo, MetainfoError> {
+    pub fn from_info_section(
+        bytes: &[u8],
+        limits: &LoadTorrentLimits,
+    ) -> Result<TorrentInfo, MetainfoError> {
         let options = DecodeOptions {
             depth_limit: limits.max_decode_depth,
             token_limit: limits.max_decode_tokens,
@@ -123,11 +135,16 @@ impl TorrentInfo {
     ///
     /// # Errors
     /// As [`TorrentInfo::from_bytes`].
-    pub fn from_node(root: &Node<'_>, limits: &LoadTorrentLimits) -> Result<TorrentInfo, MetainfoError> {
+    pub fn from_node(
+        root: &Node<'_>,
+        limits: &LoadTorrentLimits,
+    ) -> Result<TorrentInfo, MetainfoError> {
         if !root.is_dict() {
             return Err(MetainfoError::TorrentIsNoDict);
         }
-        let info = root.dict_find_dict("info").ok_or(MetainfoError::MissingInfo)?;
+        let info = root
+            .dict_find_dict("info")
+            .ok_or(MetainfoError::MissingInfo)?;
         let mut torrent = Self::from_info_node(&info, limits)?;
         torrent.resolve_duplicates(limits)?;
         if torrent.info_hashes.v2.is_some() {
@@ -139,7 +156,10 @@ impl TorrentInfo {
         Ok(torrent)
     }
 
-    fn from_info_node(info: &Node<'_>, limits: &LoadTorrentLimits) -> Result<TorrentInfo, MetainfoError> {
+    fn from_info_node(
+        info: &Node<'_>,
+        limits: &LoadTorrentLimits,
+    ) -> Result<TorrentInfo, MetainfoError> {
         let section = parse_info_section(info, limits)?;
         Ok(TorrentInfo {
             files: section.files,
@@ -176,17 +196,24 @@ impl TorrentInfo {
     /// Everything outside the info dictionary: trackers, nodes, web seeds, texts, dates.
     fn read_outer_fields(&mut self, root: &Node<'_>) {
         if let Some(list) = root.dict_find_list("similar") {
-            self.similar.extend(list.list_iter().filter_map(|n| hash20(&n)));
+            self.similar
+                .extend(list.list_iter().filter_map(|n| hash20(&n)));
         }
         if let Some(list) = root.dict_find_list("collections") {
-            self.collections.extend(list.list_iter().filter_map(|n| n.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned())));
+            self.collections.extend(list.list_iter().filter_map(|n| {
+                n.as_bytes()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+            }));
         }
         if let Some(tiers) = root.dict_find_list("announce-list") {
             for (tier, urls) in tiers.list_iter().enumerate() {
                 for url in urls.list_iter().filter_map(|n| n.as_bytes()) {
                     let url = trim_start(&String::from_utf8_lossy(url));
                     if !url.is_empty() {
-                        self.trackers.push(AnnounceEntry { url, tier: tier.min(255) as u8 });
+                        self.trackers.push(AnnounceEntry {
+                            url,
+                            tier: tier.min(255) as u8,
+                        });
                     }
                 }
             }
@@ -205,11 +232,16 @@ impl TorrentInfo {
                 let port = node.list_at(1).and_then(|n| n.as_int());
                 if let (Some(host), Some(port)) = (host, port) {
                     let port = u16::try_from(port).unwrap_or(0);
-                    self.nodes.push(DhtNode { host: String::from_utf8_lossy(host).into_owned(), port });
+                    self.nodes.push(DhtNode {
+                        host: String::from_utf8_lossy(host).into_owned(),
+                        port,
+                    });
                 }
             }
         }
-        self.creation_date = root.dict_find_int_value("creation date").filter(|&date| date >= 0);
+        self.creation_date = root
+            .dict_find_int_value("creation date")
+            .filter(|&date| date >= 0);
         self.read_web_seeds(root, "url-list", WebSeedKind::UrlSeed);
         self.read_web_seeds(root, "httpseeds", WebSeedKind::HttpSeed);
         let text = |keys: [&str; 2]| {
@@ -223,7 +255,9 @@ impl TorrentInfo {
     }
 
     fn read_web_seeds(&mut self, root: &Node<'_>, key: &str, kind: WebSeedKind) {
-        let Some(node) = root.dict_find(key) else { return };
+        let Some(node) = root.dict_find(key) else {
+            return;
+        };
         let urls: Vec<&[u8]> = if node.is_string() {
             node.as_bytes().into_iter().collect()
         } else {
@@ -231,10 +265,18 @@ impl TorrentInfo {
         };
         for url in urls.into_iter().filter(|url| !url.is_empty()) {
             let mut url = maybe_url_encode(&String::from_utf8_lossy(url));
-            if kind == WebSeedKind::UrlSeed && self.multifile && self.files.num_files() > 1 && !url.ends_with('/') {
+            if kind == WebSeedKind::UrlSeed
+                && self.multifile
+                && self.files.num_files() > 1
+                && !url.ends_with('/')
+            {
                 url.push('/');
             }
-            if !self.web_seeds.iter().any(|seed| seed.url == url && seed.kind == kind) {
+            if !self
+                .web_seeds
+                .iter()
+                .any(|seed| seed.url == url && seed.kind == kind)
+            {
                 self.web_seeds.push(WebSeed { url, kind });
             }
         }
@@ -379,7 +421,10 @@ impl TorrentInfo {
     /// Whether a tracker is on I2P (its host ends in `.i2p`).
     pub fn is_i2p(&self) -> bool {
         self.trackers.iter().any(|entry| {
-            let rest = entry.url.split_once("://").map_or(entry.url.as_str(), |(_, rest)| rest);
+            let rest = entry
+                .url
+                .split_once("://")
+                .map_or(entry.url.as_str(), |(_, rest)| rest);
             let host = rest.split(['/', ':']).next().unwrap_or_default();
             host.ends_with(".i2p")
         })
@@ -401,7 +446,10 @@ impl TorrentInfo {
             return None;
         }
         let document = lt_bencode::bdecode(&self.info_section).ok()?;
-        document.root().dict_find_string_value("ssl-cert").map(<[u8]>::to_vec)
+        document
+            .root()
+            .dict_find_string_value("ssl-cert")
+            .map(<[u8]>::to_vec)
     }
 
     /// Where bytes `[offset, offset + size)` of `piece` land in the files.
@@ -433,7 +481,8 @@ impl TorrentInfo {
 
 /// Drops leading whitespace (libtorrent's `ltrim`).
 fn trim_start(text: &str) -> String {
-    text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']).to_string()
+    text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
+        .to_string()
 }
 
 /// Sanitized paths are checked again here so a bug above can never reach the disk.
@@ -441,6 +490,9 @@ fn trim_start(text: &str) -> String {
 mod tests {
     #[test]
     fn trim_start_removes_only_leading_space() {
-        assert_eq!(super::trim_start("  \tudp://x/announce "), "udp://x/announce ");
+        assert_eq!(
+            super::trim_start("  \tudp://x/announce "),
+            "udp://x/announce "
+        );
     }
 }

@@ -34,8 +34,14 @@ mod tests {
 
     #[test]
     fn spaces_in_the_path_are_escaped() {
-        assert_eq!(maybe_url_encode("http://test.com/test file/foo bar/"), "http://test.com/test%20file/foo%20bar/");
-        assert_eq!(maybe_url_encode("http://test.com/file"), "http://test.com/file");
+        assert_eq!(
+            maybe_url_encode("http://test.com/test file/foo bar/"),
+            "http://test.com/test%20file/foo%20bar/"
+        );
+        assert_eq!(
+            maybe_url_encode("http://test.com/file"),
+            "http://test.com/file"
+        );
         assert_eq!(maybe_url_encode("not a url"), "not a url");
     }
 }

@@ -16,7 +16,6 @@
 
 // TorrentInfo (name, paths, comment, created by) uses this next; its author removes this line.
 
-
 /// The largest Unicode scalar value.
 const MAX_CODE_POINT: u32 = 0x10_FFFF;
 
