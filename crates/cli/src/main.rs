@@ -41,12 +41,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show what a .torrent file (or magnet link) describes: name, info-hashes, files, pieces,
+    /// trackers, web seeds.
+    ///
+    /// On a torrent libtorrent would reject, prints libtorrent's message and exits with status 2.
+    Info {
+        /// The .torrent file (or a magnet link).
+        torrent: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bdecode { file, json } => commands::bdecode::run(&file, json),
+        Command::Info { torrent, json } => commands::info::run(&torrent, json),
     };
     exit::report(result)
 }

@@ -64,8 +64,8 @@ pub(crate) fn resolve_duplicate_filenames(
             counter += 1;
             let candidate = format!("{base}.{counter}{extension}");
             let candidate_lower = candidate.to_ascii_lowercase();
-            if !taken.contains_key(&candidate_lower) {
-                taken.insert(candidate_lower, Owner::File(index));
+            if let std::collections::hash_map::Entry::Vacant(slot) = taken.entry(candidate_lower) {
+                slot.insert(Owner::File(index));
                 break candidate;
             }
             collisions += 1;

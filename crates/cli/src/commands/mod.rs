@@ -1,3 +1,4 @@
 //! One module per `lt` subcommand.
 
 pub(crate) mod bdecode;
+pub(crate) mod info;
