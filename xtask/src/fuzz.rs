@@ -15,11 +15,11 @@ usage: cargo xtask fuzz <target> [--seconds N] [-- <libFuzzer flags>]
 
 Runs `cargo fuzz run <target> -- -max_total_time=N` (default 60 s) in fuzz/ with
 RUSTC_BOOTSTRAP=1, installing cargo-fuzz first if it is missing. The corpora of `bdecode` and
-`bdecode_serde` are seeded with the .torrent files under tests/fixtures/libtorrent-torrents and
+`bdecode_serde` and `torrent` are seeded with the .torrent files under tests/fixtures/libtorrent-torrents and
 the `input` strings of tests/fixtures/bdecode-vectors.json.";
 
 /// Targets whose input is arbitrary bencoding.
-const BENCODE_TARGETS: [&str; 2] = ["bdecode", "bdecode_serde"];
+const BENCODE_TARGETS: [&str; 3] = ["bdecode", "bdecode_serde", "torrent"];
 
 /// `cargo fuzz …` in fuzz/, allowed to use nightly flags on a stable toolchain.
 fn cargo_fuzz() -> Command {
