@@ -15,6 +15,7 @@ mod file_list;
 mod file_storage;
 mod info_section;
 mod limits;
+mod magnet;
 mod path_sanitize;
 mod piece_layers;
 mod symlinks;
@@ -29,4 +30,7 @@ pub use crate::file_storage::{
     MAX_PIECE_SIZE,
 };
 pub use crate::limits::LoadTorrentLimits;
+#[doc(hidden)]
+pub use crate::magnet::internal as magnet_internal;
+pub use crate::magnet::{make_magnet, parse_magnet, Magnet, MagnetError};
 pub use crate::torrent_info::TorrentInfo;
