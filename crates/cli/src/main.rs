@@ -52,6 +52,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the magnet link of a .torrent file.
+    Magnet {
+        /// The .torrent file.
+        torrent: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Bdecode { file, json } => commands::bdecode::run(&file, json),
         Command::Info { torrent, json } => commands::info::run(&torrent, json),
+        Command::Magnet { torrent } => commands::magnet::run(&torrent),
     };
     exit::report(result)
 }

@@ -96,3 +96,43 @@ fn info_on_a_bad_torrent_prints_libtorrents_message_and_exits_2() {
         );
     }
 }
+
+#[test]
+fn magnet_matches_libtorrents_make_magnet_uri() {
+    // Expected strings are libtorrent 2.1.1's `make_magnet_uri(torrent_info(...))`.
+    for (file, expected) in [
+        (
+            "sample.torrent",
+            "magnet:?xt=urn:btih:58d8d15a4eb3bd9afabc9cee2564f78192777edb&dn=sample&tr=udp%3a%2f%2ftracker.opentracker.com%3a80%2fannounce",
+        ),
+        (
+            "v2_hybrid.torrent",
+            "magnet:?xt=urn:btih:514c76c1f27ec61ca8b37851bcd1cbf0b26cf120&xt=urn:btmh:1220518fbaf39b37020c896e8768a967da6d76bbd5ef7a02c761021b65a72c6cfa11&dn=bittorrent-v1-v2-hybrid-test",
+        ),
+    ] {
+        let output = lt(&["magnet", &fixture(file)]);
+        assert!(output.status.success());
+        assert_eq!(String::from_utf8(output.stdout).unwrap().trim_end(), expected);
+    }
+}
+
+#[test]
+fn info_reads_magnet_links() {
+    let output = lt(&["info", "--json", "magnet:?xt=urn:btih:58d8d15a4eb3bd9afabc9cee2564f78192777edb&dn=sample&tr=udp%3a%2f%2ft.example%3a80%2fannounce"]);
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["name"], "sample");
+    assert_eq!(
+        json["info_hash_v1"],
+        "58d8d15a4eb3bd9afabc9cee2564f78192777edb"
+    );
+    assert_eq!(
+        json["trackers"],
+        serde_json::json!([["udp://t.example:80/announce"]])
+    );
+    let output = lt(&["info", "magnet:?dn=nohash"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8(output.stderr)
+        .unwrap()
+        .starts_with("error: "));
+}

@@ -473,6 +473,27 @@ impl TorrentInfo {
         self.files.rename_file(index, new_path);
     }
 
+    /// The torrent's magnet link data: info-hashes, name, trackers with tiers and web seeds
+    /// (write it with [`make_magnet`](crate::make_magnet)).
+    pub fn to_magnet(&self) -> crate::Magnet {
+        let mut magnet = crate::Magnet::new(self.info_hashes);
+        magnet.name = Some(self.name().to_string());
+        // Like libtorrent, only URLs a tracker client could use go into the link.
+        magnet.trackers = self
+            .trackers
+            .iter()
+            .filter(|entry| crate::magnet_internal::is_valid_tracker_url(entry.url.as_bytes()))
+            .map(|entry| (entry.url.clone(), u32::from(entry.tier)))
+            .collect();
+        magnet.url_seeds = self
+            .web_seeds
+            .iter()
+            .filter(|seed| seed.kind == WebSeedKind::UrlSeed)
+            .map(|seed| seed.url.clone())
+            .collect();
+        magnet
+    }
+
     /// Adds a tracker in `tier`.
     pub fn add_tracker(&mut self, url: String, tier: u8) {
         self.trackers.push(AnnounceEntry { url, tier });

@@ -6,11 +6,22 @@ use lt_core::FileIndex;
 use lt_metainfo::{FileFlags, TorrentInfo};
 use serde_json::{json, Value};
 
-/// Loads the torrent and prints what it describes.
+/// Loads the torrent (or parses the magnet link) and prints what it describes.
 pub(crate) fn run(torrent: &str, as_json: bool) -> anyhow::Result<()> {
-    let info = TorrentInfo::from_file(torrent)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    if torrent.starts_with("magnet:") {
+        let magnet = lt_metainfo::parse_magnet(torrent)?;
+        if as_json {
+            serde_json::to_writer(&mut out, &magnet_json(&magnet))?;
+            writeln!(out)?;
+        } else {
+            write_magnet_text(&mut out, &magnet)?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let info = TorrentInfo::from_file(torrent)?;
     if as_json {
         serde_json::to_writer(&mut out, &to_json(&info))?;
         writeln!(out)?;
@@ -61,6 +72,66 @@ pub(crate) fn to_json(info: &TorrentInfo) -> Value {
         "created_by": info.creator(),
         "creation_date": info.creation_date(),
     })
+}
+
+/// A magnet link in the same JSON shape (fields it cannot know are null or empty).
+fn magnet_json(magnet: &lt_metainfo::Magnet) -> Value {
+    let mut tiers: Vec<Vec<String>> = Vec::new();
+    let mut sorted = magnet.trackers.clone();
+    sorted.sort_by_key(|(_, tier)| *tier);
+    let mut last = None;
+    for (url, tier) in sorted {
+        if last != Some(tier) {
+            tiers.push(Vec::new());
+            last = Some(tier);
+        }
+        if let Some(current) = tiers.last_mut() {
+            current.push(url);
+        }
+    }
+    json!({
+        "name": magnet.name,
+        "info_hash_v1": magnet.info_hashes.v1.map(|h| h.to_string()),
+        "info_hash_v2": magnet.info_hashes.v2.map(|h| h.to_string()),
+        "piece_length": null,
+        "num_pieces": null,
+        "total_size": null,
+        "private": null,
+        "files": [],
+        "trackers": tiers,
+        "web_seeds": magnet.url_seeds,
+        "nodes": magnet.dht_nodes.iter().map(|(host, port)| json!([host, port])).collect::<Vec<_>>(),
+        "peers": magnet.peers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "comment": null,
+        "created_by": null,
+        "creation_date": null,
+    })
+}
+
+fn write_magnet_text(out: &mut impl Write, magnet: &lt_metainfo::Magnet) -> std::io::Result<()> {
+    writeln!(out, "magnet link (no metadata yet)")?;
+    if let Some(name) = &magnet.name {
+        writeln!(out, "name:          {name}")?;
+    }
+    if let Some(v1) = magnet.info_hashes.v1 {
+        writeln!(out, "info-hash v1:  {v1}")?;
+    }
+    if let Some(v2) = magnet.info_hashes.v2 {
+        writeln!(out, "info-hash v2:  {v2}")?;
+    }
+    for (url, tier) in &magnet.trackers {
+        writeln!(out, "tracker tier {tier}: {url}")?;
+    }
+    for url in &magnet.url_seeds {
+        writeln!(out, "web seed:      {url}")?;
+    }
+    for peer in &magnet.peers {
+        writeln!(out, "peer:          {peer}")?;
+    }
+    for (host, port) in &magnet.dht_nodes {
+        writeln!(out, "dht node:      {host}:{port}")?;
+    }
+    Ok(())
 }
 
 fn write_text(out: &mut impl Write, info: &TorrentInfo) -> std::io::Result<()> {

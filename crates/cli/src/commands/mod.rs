@@ -2,3 +2,4 @@
 
 pub(crate) mod bdecode;
 pub(crate) mod info;
+pub(crate) mod magnet;
