@@ -52,6 +52,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a .torrent from a file or a directory (v1, v2 or hybrid).
+    ///
+    /// The info-hashes are the ones libtorrent 2.x gives for the same files and options.
+    Create(commands::create::CreateArgs),
     /// Print the magnet link of a .torrent file.
     Magnet {
         /// The .torrent file.
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Bdecode { file, json } => commands::bdecode::run(&file, json),
         Command::Info { torrent, json } => commands::info::run(&torrent, json),
         Command::Magnet { torrent } => commands::magnet::run(&torrent),
+        Command::Create(args) => commands::create::run(&args),
     };
     exit::report(result)
 }

@@ -9,6 +9,7 @@
 
 // Module list: one line per module; keep sorted.
 mod announce;
+mod create;
 mod duplicates;
 mod error;
 mod file_list;
@@ -24,6 +25,7 @@ mod url_escape;
 mod utf8;
 
 pub use crate::announce::{AnnounceEntry, DhtNode, WebSeed, WebSeedKind};
+pub use crate::create::{CreateError, CreateTorrent, TorrentKind};
 pub use crate::error::MetainfoError;
 pub use crate::file_storage::{
     FileEntry, FileFlags, FileSlice, FileStorage, PeerRequest, MAX_FILE_OFFSET, MAX_FILE_SIZE,

@@ -1,5 +1,6 @@
 //! One module per `lt` subcommand.
 
 pub(crate) mod bdecode;
+pub(crate) mod create;
 pub(crate) mod info;
 pub(crate) mod magnet;
