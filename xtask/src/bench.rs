@@ -12,13 +12,15 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
            libtorrent-rasterbar-dev
   hash     lt_core's SHA-1 and SHA-256 against `openssl speed -evp`, one thread each
-  all      both
+  create   creating a torrent of a 1 GiB file (v1 and hybrid) against libtorrent's
+           create_torrent + set_piece_hashes through its Python binding
+  all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
 round's median iteration (default 3 rounds). --verbose shows the binaries' own output.
@@ -222,6 +224,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     match name.as_str() {
         "bdecode" => bdecode(rounds, verbose),
         "hash" => hash(rounds, verbose),
+        "create" => run_bench_binary("create", &["--rounds", &rounds.to_string()]),
         "all" => {
             bdecode(rounds, verbose)?;
             println!();
@@ -657,4 +660,25 @@ sha256           1.00k        2.00k        3.00k        4.00k        5.00k      
         assert_eq!(speed.operations, None);
         assert!(parse_openssl(full, "sha1").is_err());
     }
+}
+
+/// Builds a `lt-benches` binary in release mode and runs it with `args`; it prints its own table.
+fn run_bench_binary(name: &str, args: &[&str]) -> Result<()> {
+    run(
+        "build benchmarks",
+        cargo().args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "lt-benches",
+            "--bin",
+            name,
+        ]),
+    )?;
+    let binary = target_dir().join("release").join(name);
+    run(
+        name,
+        &mut command(&path_arg(&binary), args.iter().map(|a| a.to_string())),
+    )
 }

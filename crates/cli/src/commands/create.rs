@@ -93,7 +93,12 @@ pub(crate) fn run(args: &CreateArgs) -> anyhow::Result<()> {
     );
     let piece_length = u64::from(torrent.piece_length());
     let started = std::time::Instant::now();
-    torrent.hash_pieces(|done, _| bar.set_position(u64::from(done)))?;
+    // Updating the bar takes its lock: do it every 16 pieces, not for each.
+    torrent.hash_pieces(|done, total| {
+        if done % 16 == 0 || done == total {
+            bar.set_position(u64::from(done));
+        }
+    })?;
     bar.finish_and_clear();
     let bytes = torrent.generate_bytes()?;
     std::fs::write(&args.output, &bytes)
