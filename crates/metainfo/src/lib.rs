@@ -17,6 +17,7 @@ mod file_storage;
 mod info_section;
 mod limits;
 mod magnet;
+mod merkle;
 mod path_sanitize;
 mod piece_layers;
 mod symlinks;
@@ -35,4 +36,8 @@ pub use crate::limits::LoadTorrentLimits;
 #[doc(hidden)]
 pub use crate::magnet::internal as magnet_internal;
 pub use crate::magnet::{make_magnet, parse_magnet, Magnet, MagnetError};
+pub use crate::merkle::flat as merkle_flat;
+pub use crate::merkle::{
+    AddHashesResult, BlockRange, FailedPiece, HashRequest, MerkleError, MerkleTree, SetBlockResult,
+};
 pub use crate::torrent_info::TorrentInfo;

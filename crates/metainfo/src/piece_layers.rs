@@ -4,48 +4,19 @@
 use std::collections::HashMap;
 
 use lt_bencode::Node;
-use lt_core::{FileIndex, Sha256Hash, Sha256Hasher, BLOCK_SIZE};
+use lt_core::{FileIndex, Sha256Hash, BLOCK_SIZE};
 
 use crate::file_storage::FileStorage;
 use crate::MetainfoError;
 
-/// The hash of two child hashes.
-fn hash_pair(left: &Sha256Hash, right: &Sha256Hash) -> Sha256Hash {
-    let mut hasher = Sha256Hasher::new();
-    hasher.update(left.as_bytes());
-    hasher.update(right.as_bytes());
-    hasher.finalize()
-}
-
 /// The root of a subtree of `leaves` all-zero leaf hashes (`leaves` a power of two).
 pub(crate) fn zero_subtree_root(leaves: u64) -> Sha256Hash {
-    let mut hash = Sha256Hash::default();
-    let mut width = 1u64;
-    while width < leaves {
-        hash = hash_pair(&hash, &hash);
-        width *= 2;
-    }
-    hash
+    crate::merkle::flat::pad_hash(leaves.max(1).trailing_zeros())
 }
 
 /// The merkle root over `layer`, padded to a power of two with `pad` hashes.
 pub(crate) fn layer_root(layer: &[Sha256Hash], pad: Sha256Hash) -> Sha256Hash {
-    let mut level: Vec<Sha256Hash> = layer.to_vec();
-    if level.is_empty() {
-        return pad;
-    }
-    let mut pad = pad;
-    while level.len() > 1 {
-        if level.len() % 2 == 1 {
-            level.push(pad);
-        }
-        level = level
-            .chunks_exact(2)
-            .map(|pair| hash_pair(&pair[0], &pair[1]))
-            .collect();
-        pad = hash_pair(&pad, &pad);
-    }
-    level[0]
+    crate::merkle::flat::merkle_root(layer, &pad)
 }
 
 /// Reads and checks `piece layers`: every entry must be keyed by the root of a file of this
