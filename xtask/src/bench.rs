@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: our benchmark binaries (crate `lt-benches`) next to their anchors in the
 //! same run — libtorrent through `benches/anchors/bdecode_anchor.cpp`, and `openssl speed` —
-//! printed as ratios.
+//! printed as ratios; and the piece picker, which has no anchor, in absolute figures.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|create|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|picker|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
@@ -20,6 +20,8 @@ usage: cargo xtask bench <bdecode|hash|create|all> [--rounds N] [--verbose]
   hash     lt_core's SHA-1 and SHA-256 against `openssl speed -evp`, one thread each
   create   creating a torrent of a 1 GiB file (v1 and hybrid) against libtorrent's
            create_torrent + set_piece_hashes through its Python binding
+  picker   lt_picker alone (libtorrent's picker is not reachable from its Python binding):
+           200,000 pieces and 500 peers joining and leaving, then 10k / 100k / 1M pieces
   all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
@@ -224,6 +226,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     match name.as_str() {
         "bdecode" => bdecode(rounds, verbose),
         "hash" => hash(rounds, verbose),
+        "picker" => picker(rounds, verbose),
         "create" => run_bench_binary("create", &["--rounds", &rounds.to_string()]),
         "all" => {
             bdecode(rounds, verbose)?;
@@ -611,6 +614,150 @@ fn hash(rounds: usize, verbose: bool) -> Result<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// picker
+
+/// Piece counts of the picker benchmark: the headline torrent first, then the scaling table.
+const PICKER_PIECES: [u32; 4] = [200_000, 10_000, 100_000, 1_000_000];
+
+/// `figure NAME key=value …` lines: the last value seen per name and key.
+type Figures = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// Adds every `figure …` line of `text` to `figures`.
+fn parse_figure_lines(text: &str, figures: &mut Figures) -> Result<()> {
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("figure") {
+            continue;
+        }
+        let name = words.next().context("figure line without a name")?;
+        let entry = figures.entry(name.to_owned()).or_default();
+        for word in words {
+            if let Some((key, value)) = word.split_once('=') {
+                let value = value
+                    .parse()
+                    .with_context(|| format!("`{line}`: {key} is not a number"))?;
+                entry.insert(key.to_owned(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn picker(rounds: usize, verbose: bool) -> Result<()> {
+    let bin = build_benches()?;
+    let pieces = PICKER_PIECES.map(|count| count.to_string()).join(",");
+    let mut results = Results::new();
+    let mut figures = Figures::new();
+    for round in 1..=rounds {
+        println!("==> round {round}/{rounds}: lt_picker ({pieces} pieces)");
+        let mut picker = command(&path_arg(&bin.join("picker")), ["--iters", "1"]);
+        picker.args(["--pieces", &pieces]);
+        if verbose {
+            println!("==> lt picker: {}", display(&picker));
+        }
+        let text = output("lt picker", &mut picker)?;
+        if verbose {
+            print!("{text}");
+        }
+        parse_bench_lines(&text, &mut results)?;
+        parse_figure_lines(&text, &mut figures)?;
+    }
+    let per_second =
+        |name: String, scale: f64| combined(&results, &name).map(|m| m.items_per_s() / scale);
+    let figure = |pieces: u32, key: &str| {
+        figures
+            .get(&format!("picker_memory_{pieces}"))
+            .and_then(|values| values.get(key))
+            .copied()
+    };
+    let value = |value: Option<f64>| value.map_or_else(|| "n/a".to_owned(), format_value);
+    let headline = PICKER_PIECES[0];
+    println!();
+    println!(
+        "piece picker, lt_picker alone (no anchor: libtorrent's piece_picker is not exposed by \
+         its Python binding): median of {rounds} round(s)"
+    );
+    println!(
+        "{headline} pieces of 256 KiB (16 blocks), 500 peers: 1 in 20 a seed, the others random \
+         bitfields of 5–95 %"
+    );
+    let rows = [
+        (
+            "availability updates, peers joining and leaving, million/s",
+            per_second(format!("picker_avail_{headline}"), 1e6),
+        ),
+        (
+            "have messages, million/s",
+            per_second(format!("picker_have_{headline}"), 1e6),
+        ),
+        (
+            "picks of 16 blocks, thousand/s",
+            per_second(format!("picker_pick_{headline}"), 1e3),
+        ),
+        (
+            "blocks picked, received, finished, passed, million/s",
+            per_second(format!("picker_cycle_{headline}"), 1e6),
+        ),
+        (
+            "memory per piece, bytes",
+            figure(headline, "bytes_per_piece"),
+        ),
+        (
+            "peer table (500 bitfields), MB",
+            figure(headline, "peer_bytes").map(|bytes| bytes / 1e6),
+        ),
+    ];
+    println!("{:<58} {:>10}", "what", "lt");
+    for (what, figure) in rows {
+        println!("{what:<58} {:>10}", value(figure));
+    }
+    println!();
+    println!("scaling, 500 peers:");
+    println!(
+        "{:>10} {:>14} {:>12} {:>12} {:>14} {:>12}",
+        "pieces", "avail upd M/s", "have M/s", "picks k/s", "cycle Mblk/s", "bytes/piece"
+    );
+    let mut scaling = PICKER_PIECES;
+    scaling.sort_unstable();
+    for pieces in scaling {
+        println!(
+            "{pieces:>10} {:>14} {:>12} {:>12} {:>14} {:>12}",
+            value(per_second(format!("picker_avail_{pieces}"), 1e6)),
+            value(per_second(format!("picker_have_{pieces}"), 1e6)),
+            value(per_second(format!("picker_pick_{pieces}"), 1e3)),
+            value(per_second(format!("picker_cycle_{pieces}"), 1e6)),
+            value(figure(pieces, "bytes_per_piece")),
+        );
+    }
+    println!(
+        "picks: `pick(peer, 16 blocks)` calls alone; cycle: the same run timed whole, with every \
+         block delivered and one peer in 1,000 picks replaced (its bitfield joins and leaves)"
+    );
+    Ok(())
+}
+
+/// Builds a `lt-benches` binary in release mode and runs it with `args`; it prints its own table.
+fn run_bench_binary(name: &str, args: &[&str]) -> Result<()> {
+    run(
+        "build benchmarks",
+        cargo().args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "lt-benches",
+            "--bin",
+            name,
+        ]),
+    )?;
+    let binary = target_dir().join("release").join(name);
+    run(
+        name,
+        &mut command(&path_arg(&binary), args.iter().map(|a| a.to_string())),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -639,6 +786,18 @@ mod tests {
     }
 
     #[test]
+    fn parses_figure_lines() {
+        let mut figures = Figures::new();
+        let text = "bench x bytes=0 items=1 iters=1 median_s=1 best_s=1\n\
+                    figure picker_memory_10 bytes_per_piece=12.5 peer_bytes=640\n";
+        parse_figure_lines(text, &mut figures).unwrap();
+        assert_eq!(figures["picker_memory_10"]["bytes_per_piece"], 12.5);
+        assert_eq!(figures["picker_memory_10"]["peer_bytes"], 640.0);
+        assert_eq!(figures.len(), 1);
+        assert!(parse_figure_lines("figure y a=b", &mut figures).is_err());
+    }
+
+    #[test]
     fn parses_openssl_speed() {
         let text = "\
 Doing sha1 for 2s on 16384 size blocks: 203486 sha1's in 1.99s
@@ -660,25 +819,4 @@ sha256           1.00k        2.00k        3.00k        4.00k        5.00k      
         assert_eq!(speed.operations, None);
         assert!(parse_openssl(full, "sha1").is_err());
     }
-}
-
-/// Builds a `lt-benches` binary in release mode and runs it with `args`; it prints its own table.
-fn run_bench_binary(name: &str, args: &[&str]) -> Result<()> {
-    run(
-        "build benchmarks",
-        cargo().args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "lt-benches",
-            "--bin",
-            name,
-        ]),
-    )?;
-    let binary = target_dir().join("release").join(name);
-    run(
-        name,
-        &mut command(&path_arg(&binary), args.iter().map(|a| a.to_string())),
-    )
 }
