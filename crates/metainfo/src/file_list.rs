@@ -51,6 +51,27 @@ fn symlink_target(dict: &Node<'_>, max_depth: usize) -> Result<Option<String>, M
     Ok(Some(target))
 }
 
+/// The BEP 47 attributes of a file entry; the entry must be a dictionary.
+fn attributes(dict: &Node<'_>) -> Result<FileFlags, MetainfoError> {
+    if !dict.is_dict() {
+        return Err(MetainfoError::FileParseFailed);
+    }
+    Ok(dict.dict_find_string_value("attr").map_or(FileFlags::NONE, FileFlags::from_attr))
+}
+
+/// The link target of a symlink entry; an entry marked as a link without a target is treated as
+/// a regular file (libtorrent clears the flag).
+fn link(dict: &Node<'_>, flags: &mut FileFlags, max_depth: usize) -> Result<Option<String>, MetainfoError> {
+    if !flags.contains(FileFlags::SYMLINK) {
+        return Ok(None);
+    }
+    let target = symlink_target(dict, max_depth)?;
+    if target.is_none() {
+        *flags = flags.without(FileFlags::SYMLINK);
+    }
+    Ok(target)
+}
+
 fn mtime(dict: &Node<'_>) -> i64 {
     dict.dict_find_int_value("mtime").unwrap_or(0)
 }
@@ -64,12 +85,7 @@ pub(crate) fn add_v1_file(
     top_level: bool,
     max_depth: usize,
 ) -> Result<(), MetainfoError> {
-    if !dict.is_dict() {
-        return Err(MetainfoError::FileParseFailed);
-    }
-    let mut flags = dict
-        .dict_find_string_value("attr")
-        .map_or(FileFlags::NONE, FileFlags::from_attr);
+    let mut flags = attributes(dict)?;
     let size = file_size(dict, flags)?;
     let mut path = String::from(root_dir);
     if top_level {
@@ -108,15 +124,7 @@ pub(crate) fn add_v1_file(
         .dict_find_string_value("sha1")
         .and_then(|bytes| <[u8; 20]>::try_from(bytes).ok())
         .map(Sha1Hash::from_bytes);
-    let symlink = if flags.contains(FileFlags::SYMLINK) {
-        let target = symlink_target(dict, max_depth)?;
-        if target.is_none() {
-            flags = flags.without(FileFlags::SYMLINK);
-        }
-        target
-    } else {
-        None
-    };
+    let symlink = link(dict, &mut flags, max_depth)?;
     let entry = FileEntry {
         path,
         size,
@@ -188,25 +196,12 @@ fn add_v2_file(
     path: String,
     max_depth: usize,
 ) -> Result<(), MetainfoError> {
-    if !dict.is_dict() {
-        return Err(MetainfoError::FileParseFailed);
-    }
-    let mut flags = dict
-        .dict_find_string_value("attr")
-        .map_or(FileFlags::NONE, FileFlags::from_attr);
+    let mut flags = attributes(dict)?;
     if flags.contains(FileFlags::PAD_FILE) {
         return Err(MetainfoError::InvalidPadFile);
     }
     let size = file_size(dict, flags)?;
-    let symlink = if flags.contains(FileFlags::SYMLINK) {
-        let target = symlink_target(dict, max_depth)?;
-        if target.is_none() {
-            flags = flags.without(FileFlags::SYMLINK);
-        }
-        target
-    } else {
-        None
-    };
+    let symlink = link(dict, &mut flags, max_depth)?;
     let mut root = None;
     if symlink.as_deref().is_none_or(str::is_empty) && size > 0 {
         let bytes = dict
