@@ -67,7 +67,7 @@ pub enum MetainfoError {
     #[error("the v1 and v2 file metadata does not match")]
     InconsistentFiles,
     /// A v2 file larger than one piece has no entry in `piece layers`.
-    #[error("a v2 file is missing its piece layer")]
+    #[error("one or more files are missing piece layer hashes")]
     MissingPieceLayer,
     /// A piece layer has the wrong size or does not hash up to the file's root.
     #[error("a piece layer is invalid")]

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 // Module list: one line per module; keep sorted.
+mod add_torrent_params;
 mod announce;
 mod create;
 mod duplicates;
@@ -20,11 +21,16 @@ mod magnet;
 mod merkle;
 mod path_sanitize;
 mod piece_layers;
+mod raw_splice;
+mod resume;
 mod symlinks;
+mod torrent_flags;
 mod torrent_info;
 mod url_escape;
 mod utf8;
+mod write_torrent;
 
+pub use crate::add_torrent_params::{AddTorrentParams, StorageMode};
 pub use crate::announce::{AnnounceEntry, DhtNode, WebSeed, WebSeedKind};
 pub use crate::create::{CreateError, CreateTorrent, TorrentKind};
 pub use crate::error::MetainfoError;
@@ -40,4 +46,13 @@ pub use crate::merkle::flat as merkle_flat;
 pub use crate::merkle::{
     AddHashesResult, BlockRange, FailedPiece, HashRequest, MerkleError, MerkleTree, SetBlockResult,
 };
+#[doc(hidden)]
+pub use crate::resume::internal as resume_internal;
+pub use crate::resume::{
+    read_resume_data, save_resume_data_file, write_resume_data, write_resume_data_buf, ResumeError,
+};
+pub use crate::torrent_flags::TorrentFlags;
 pub use crate::torrent_info::TorrentInfo;
+pub use crate::write_torrent::{
+    write_torrent_file, write_torrent_file_buf, WriteTorrentError, WriteTorrentFlags,
+};

@@ -40,6 +40,9 @@ pub struct TorrentInfo {
     pub(crate) collections: Vec<String>,
     pub(crate) ssl_cert: bool,
     pub(crate) multifile: bool,
+    /// The `.torrent` had a valid `piece layers` dictionary (libtorrent's
+    /// `v2_piece_hashes_verified`); resume and `write_torrent_file` use it.
+    pub(crate) has_piece_layers: bool,
 }
 
 impl TorrentInfo {
@@ -150,6 +153,7 @@ impl TorrentInfo {
         if torrent.info_hashes.v2.is_some() {
             if let Some(layers) = root.dict_find("piece layers") {
                 torrent.piece_layers = parse_piece_layers(&layers, &torrent.files)?;
+                torrent.has_piece_layers = true;
             }
         }
         torrent.read_outer_fields(root);
@@ -179,6 +183,7 @@ impl TorrentInfo {
             collections: section.collections,
             ssl_cert: section.ssl_cert,
             multifile: section.multifile,
+            has_piece_layers: false,
         })
     }
 
