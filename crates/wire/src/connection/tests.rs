@@ -1,0 +1,208 @@
+//! Two connections driven against each other by [`Pair`], in virtual time.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use lt_core::{PieceIndex, BLOCK_SIZE};
+
+use crate::testing::Pair;
+use crate::{Block, DisconnectReason, Message, WireConfig, WireEvent};
+
+fn block(piece: u32, index: u32) -> Block {
+    Block {
+        piece: PieceIndex::new(piece),
+        offset: index * BLOCK_SIZE,
+        length: BLOCK_SIZE,
+    }
+}
+
+fn piece_message(block: Block) -> Message {
+    Message::Piece {
+        piece: block.piece.get(),
+        offset: block.offset,
+        data: Bytes::from(vec![block.piece.get() as u8; block.length as usize]),
+    }
+}
+
+#[test]
+fn handshakes_and_extension_handshakes() {
+    let mut pair = Pair::new(WireConfig::default());
+    pair.advance(Duration::from_millis(50));
+    let events = pair.events_a();
+    assert!(matches!(
+        events.first(),
+        Some(WireEvent::HandshakeReceived { .. })
+    ));
+    let Some(WireEvent::ExtensionHandshake(theirs)) = events.get(1) else {
+        panic!("expected the extension handshake, got {events:?}");
+    };
+    assert_eq!(theirs.max_queued_requests, Some(2000));
+    assert_eq!(theirs.extensions.get("ut_metadata"), Some(&2));
+}
+
+#[test]
+fn choke_and_interest_both_ways() {
+    let mut pair = Pair::handshaken(WireConfig::default());
+    let now = pair.now;
+    pair.a.set_interested(now, true);
+    pair.b.unchoke(now);
+    pair.advance(Duration::from_millis(20));
+    assert_eq!(pair.events_b(), [WireEvent::Interested]);
+    assert_eq!(pair.events_a(), [WireEvent::Unchoked]);
+    assert!(pair.b.peer_interested() && !pair.a.peer_choking());
+
+    let now = pair.now;
+    pair.a.set_interested(now, false);
+    pair.a.set_interested(now, false); // no change, nothing sent
+    pair.b.choke(now);
+    pair.advance(Duration::from_millis(20));
+    assert_eq!(pair.events_b(), [WireEvent::NotInterested]);
+    assert_eq!(pair.events_a(), [WireEvent::Choked]);
+}
+
+#[test]
+fn a_requested_block_arrives_without_a_copy_in_between() {
+    let mut pair = Pair::handshaken(WireConfig::default());
+    let now = pair.now;
+    pair.b.unchoke(now);
+    pair.a.request(now, block(1, 2));
+    assert_eq!(pair.a.outstanding_requests(), 1);
+    pair.advance(Duration::from_millis(20));
+    let requested = pair.events_b();
+    assert!(
+        requested.contains(&WireEvent::Requested(block(1, 2))),
+        "{requested:?}"
+    );
+    let now = pair.now;
+    pair.b
+        .send(now, &piece_message(block(1, 2)))
+        .expect("encodes");
+    pair.advance(Duration::from_millis(20));
+    let events = pair.events_a();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [WireEvent::Unchoked, WireEvent::BlockReceived { block: got, data }]
+                if *got == block(1, 2) && data.len() == BLOCK_SIZE as usize
+        ),
+        "{events:?}"
+    );
+    assert_eq!(pair.a.outstanding_requests(), 0);
+}
+
+#[test]
+fn requests_while_choked_are_rejected_with_the_fast_extension() {
+    let mut pair = Pair::handshaken(WireConfig::default());
+    let now = pair.now;
+    pair.a.request(now, block(0, 0));
+    pair.advance(Duration::from_millis(50));
+    assert!(
+        pair.events_b().is_empty(),
+        "b chokes a, so no Requested event"
+    );
+    assert_eq!(pair.events_a(), [WireEvent::RequestRejected(block(0, 0))]);
+    assert_eq!(pair.a.outstanding_requests(), 0);
+}
+
+#[test]
+fn silent_peer_is_snubbed() {
+    let config = WireConfig::default();
+    let mut pair = Pair::handshaken(config.clone());
+    pair.b.unchoke(pair.now);
+    pair.advance(Duration::from_millis(20));
+    pair.events_a();
+    pair.a.request(pair.now, block(0, 0));
+    pair.lose_b_to_a = true;
+    pair.advance(config.request_timeout + Duration::from_secs(1));
+    assert_eq!(
+        pair.events_a(),
+        [WireEvent::Snubbed, WireEvent::RequestTimedOut(block(0, 0))]
+    );
+    assert!(pair.a.is_snubbed());
+}
+
+#[test]
+fn keepalives_keep_an_idle_connection_open() {
+    let config = WireConfig::default();
+    let mut pair = Pair::handshaken(config.clone());
+    pair.advance(config.inactivity_timeout * 3);
+    assert!(!pair.a.is_closed() && !pair.b.is_closed());
+    assert!(pair.events_a().is_empty());
+}
+
+#[test]
+fn a_silent_peer_times_out() {
+    let config = WireConfig::default();
+    let mut pair = Pair::handshaken(config.clone());
+    pair.lose_b_to_a = true;
+    pair.advance(config.inactivity_timeout + Duration::from_secs(1));
+    assert_eq!(
+        pair.events_a(),
+        [WireEvent::Closed(DisconnectReason::TimedOutInactivity)]
+    );
+    assert!(pair.a.is_closed());
+}
+
+#[test]
+fn no_handshake_times_out() {
+    let config = WireConfig::default();
+    let mut pair = Pair::new(config.clone());
+    pair.lose_b_to_a = true;
+    pair.advance(config.handshake_timeout + Duration::from_secs(1));
+    let events = pair.events_a();
+    assert_eq!(
+        events,
+        [WireEvent::Closed(DisconnectReason::TimedOutNoHandshake)]
+    );
+    let Some(WireEvent::Closed(reason)) = events.first() else {
+        unreachable!()
+    };
+    assert_eq!(reason.code_name(), Some("timed_out_no_handshake"));
+}
+
+#[test]
+fn queue_target_grows_with_the_download_rate() {
+    let mut pair = Pair::handshaken(WireConfig::default());
+    pair.b.unchoke(pair.now);
+    pair.advance(Duration::from_millis(20));
+    pair.events_a();
+    assert_eq!(pair.a.queue_target(pair.now), 4);
+    // b serves every request at once; a keeps its queue full for ten seconds.
+    for _ in 0..1000 {
+        let now = pair.now;
+        let mut next = 0;
+        while pair.a.request_slots(now) > 0 {
+            pair.a.request(now, block(next % 16, next / 16 % 16));
+            next += 1;
+        }
+        pair.advance(Duration::from_millis(10));
+        for event in pair.events_b() {
+            if let WireEvent::Requested(wanted) = event {
+                pair.b
+                    .send(pair.now, &piece_message(wanted))
+                    .expect("encodes");
+            }
+        }
+        pair.advance(Duration::from_millis(0));
+        pair.events_a();
+    }
+    let target = pair.a.queue_target(pair.now);
+    assert!(target > 4 && target <= 500, "queue target {target}");
+}
+
+#[test]
+fn a_piece_outside_the_torrent_closes_the_connection() {
+    let mut pair = Pair::handshaken(WireConfig::default());
+    let bogus = Message::Piece {
+        piece: 99,
+        offset: 0,
+        data: Bytes::from_static(b"x"),
+    };
+    pair.b.send(pair.now, &bogus).expect("encodes");
+    pair.advance(Duration::from_millis(20));
+    let events = pair.events_a();
+    let [WireEvent::Closed(reason)] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(reason.code_name(), Some("invalid_piece"));
+}
