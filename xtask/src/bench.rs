@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|create|picker|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|picker|storage|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
@@ -22,6 +22,9 @@ usage: cargo xtask bench <bdecode|hash|create|picker|all> [--rounds N] [--verbos
            create_torrent + set_piece_hashes through its Python binding
   picker   lt_picker alone (libtorrent's picker is not reachable from its Python binding):
            200,000 pieces and 500 peers joining and leaving, then 10k / 100k / 1M pieces
+  storage  lt-storage: 1 GiB written as 16 KiB blocks in random piece order (pread vs mmap:
+           time and peak RSS, each backend in its own process), then a full recheck on all
+           cores against cores × single-core `openssl speed -evp sha1`
   all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
@@ -228,6 +231,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
         "hash" => hash(rounds, verbose),
         "picker" => picker(rounds, verbose),
         "create" => run_bench_binary("create", &["--rounds", &rounds.to_string()]),
+        "storage" => run_bench_binary("storage", &["--rounds", &rounds.to_string()]),
         "all" => {
             bdecode(rounds, verbose)?;
             println!();

@@ -56,11 +56,30 @@ enum Command {
     ///
     /// The info-hashes are the ones libtorrent 2.x gives for the same files and options.
     Create(commands::create::CreateArgs),
+    /// Verify the data of a torrent on disk: every piece is read back and hashed, on all cores.
+    ///
+    /// Prints pieces verified / total, each file's completion and the speed; exits with status
+    /// 2 and one `error: …` line when the data cannot be read.
+    Check {
+        /// The .torrent file.
+        torrent: PathBuf,
+        /// The directory the torrent's files are in (its save path).
+        dir: PathBuf,
+        /// Print one JSON object: `pieces_total`, `pieces_ok`, `files: [{path, size, bytes_ok}]`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the magnet link of a .torrent file.
     Magnet {
         /// The .torrent file.
         torrent: PathBuf,
     },
+    /// Talk to a tracker: announce (peers, interval) or scrape (seeders, leechers).
+    ///
+    /// On failure prints libtorrent's message for it (and the tracker's own words, if any) and
+    /// exits with status 2.
+    #[command(subcommand)]
+    Tracker(commands::tracker::TrackerCommand),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +89,8 @@ fn main() -> ExitCode {
         Command::Info { torrent, json } => commands::info::run(&torrent, json),
         Command::Magnet { torrent } => commands::magnet::run(&torrent),
         Command::Create(args) => commands::create::run(&args),
+        Command::Check { torrent, dir, json } => commands::check::run(&torrent, &dir, json),
+        Command::Tracker(command) => commands::tracker::run(&command),
     };
     exit::report(result)
 }

@@ -56,12 +56,18 @@ fn attributes(dict: &Node<'_>) -> Result<FileFlags, MetainfoError> {
     if !dict.is_dict() {
         return Err(MetainfoError::FileParseFailed);
     }
-    Ok(dict.dict_find_string_value("attr").map_or(FileFlags::NONE, FileFlags::from_attr))
+    Ok(dict
+        .dict_find_string_value("attr")
+        .map_or(FileFlags::NONE, FileFlags::from_attr))
 }
 
 /// The link target of a symlink entry; an entry marked as a link without a target is treated as
 /// a regular file (libtorrent clears the flag).
-fn link(dict: &Node<'_>, flags: &mut FileFlags, max_depth: usize) -> Result<Option<String>, MetainfoError> {
+fn link(
+    dict: &Node<'_>,
+    flags: &mut FileFlags,
+    max_depth: usize,
+) -> Result<Option<String>, MetainfoError> {
     if !flags.contains(FileFlags::SYMLINK) {
         return Ok(None);
     }

@@ -4,7 +4,7 @@
 //! not installed: an interop test never passes without talking to the real thing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// Runs a Python script that uses libtorrent's binding and returns its standard output.
 ///
@@ -84,4 +84,185 @@ pub fn seeded_bytes(seed: u64, length: usize) -> Vec<u8> {
     }
     out.truncate(length);
     out
+}
+
+/// An opentracker (the Debian package) listening on 127.0.0.1, HTTP and UDP on the same free
+/// port, with a whitelist of info-hashes (Debian builds it with whitelisting on). Killed when
+/// dropped.
+pub struct Opentracker {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Opentracker {
+    /// Starts opentracker for `info_hashes` (40 hex digits each) and waits until it accepts
+    /// connections.
+    ///
+    /// # Panics
+    /// When opentracker is not installed (with the install command), or does not come up within
+    /// five seconds.
+    pub fn start(info_hashes: &[&str]) -> Opentracker {
+        let dir = TempDir::new("opentracker");
+        let mut whitelist = info_hashes.join("\n");
+        whitelist.push('\n');
+        std::fs::write(dir.path().join("whitelist"), whitelist).expect("write the whitelist");
+        let port = free_port();
+        let port_text = port.to_string();
+        // opentracker chroots into -d, so the whitelist is named relative to it.
+        let spawned = Command::new("opentracker")
+            .args(["-i", "127.0.0.1", "-p", &port_text, "-P", &port_text])
+            .args(["-w", "whitelist", "-d"])
+            .arg(dir.path())
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let child = match spawned {
+            Ok(child) => child,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => panic!(
+                "opentracker is missing: install it with `apt-get install opentracker` \
+                 (or run `cargo xtask test`, which installs it)"
+            ),
+            Err(error) => panic!("cannot start opentracker: {error}"),
+        };
+        let mut tracker = Opentracker {
+            child,
+            port,
+            _dir: dir,
+        };
+        tracker.wait_until_listening();
+        if let Some(first) = info_hashes.first() {
+            tracker.wait_until_whitelisted(first);
+        }
+        tracker
+    }
+
+    /// opentracker reads its whitelist in a thread of its own, after it starts listening: wait
+    /// until an announce (`stopped`, so no peer is left behind) for `info_hash` is accepted.
+    fn wait_until_whitelisted(&mut self, info_hash: &str) {
+        use std::io::{Read, Write};
+        let escaped: String = (0..info_hash.len())
+            .step_by(2)
+            .map(|index| format!("%{}", &info_hash[index..index + 2]))
+            .collect();
+        let request = format!(
+            "GET /announce?info_hash={escaped}&peer_id=-LR0100-waitwaitwait&port=1&uploaded=0\
+             &downloaded=0&left=0&event=stopped&compact=1 HTTP/1.0\r\n\r\n"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            let mut answer = String::new();
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.write_all(request.as_bytes());
+                let mut bytes = Vec::new();
+                let _ = stream.read_to_end(&mut bytes);
+                answer = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            let http_ok = answer.contains(" 200 ") && !answer.contains("failure reason");
+            if http_ok && self.udp_accepts(info_hash) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("opentracker did not accept {info_hash} from its whitelist within 5 s");
+    }
+
+    /// Whether a UDP announce (`stopped`) for `info_hash` gets a full answer rather than the
+    /// short reply opentracker gives torrents off its whitelist.
+    fn udp_accepts(&self, info_hash: &str) -> bool {
+        use lt_tracker::internal::udp_packet;
+        let Ok(hash) = info_hash.parse::<lt_core::Sha1Hash>() else {
+            return false;
+        };
+        let Ok(socket) = std::net::UdpSocket::bind("127.0.0.1:0") else {
+            return false;
+        };
+        let _ = socket.set_read_timeout(Some(std::time::Duration::from_millis(200)));
+        let tracker = ("127.0.0.1", self.port);
+        let mut packet = Vec::new();
+        udp_packet::write_connect(&mut packet, 1);
+        let mut answer = [0; 2048];
+        if socket.send_to(&packet, tracker).is_err() {
+            return false;
+        }
+        let Ok(length) = socket.recv(&mut answer) else {
+            return false;
+        };
+        let Ok(connection_id) = udp_packet::read_connect_response(&answer[..length]) else {
+            return false;
+        };
+        let peer_id = lt_core::PeerId::from_bytes(*b"-LR0100-waitwaitwait");
+        let mut request = lt_tracker::AnnounceRequest::new(hash, peer_id, 1);
+        request.event = lt_tracker::Event::Stopped;
+        packet.clear();
+        udp_packet::write_announce(&mut packet, connection_id, 2, &request, b"/announce");
+        if socket.send_to(&packet, tracker).is_err() {
+            return false;
+        }
+        socket.recv(&mut answer).is_ok_and(|length| length >= 20)
+    }
+
+    fn wait_until_listening(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("opentracker exited at start: {status}");
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!(
+            "opentracker did not listen on 127.0.0.1:{} within 5 s",
+            self.port
+        );
+    }
+
+    /// The port it listens on (TCP and UDP).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT/announce`.
+    pub fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}/announce", self.port)
+    }
+
+    /// `udp://127.0.0.1:PORT/announce`.
+    pub fn udp_url(&self) -> String {
+        format!("udp://127.0.0.1:{}/announce", self.port)
+    }
+}
+
+impl Drop for Opentracker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that is free for both TCP and UDP on 127.0.0.1 right now, below Linux's ephemeral
+/// range and chosen from the process id and a counter. opentracker binds with `SO_REUSEPORT`,
+/// so two trackers given the same port would silently share it: ports from `bind(0)` repeat
+/// too often for that, these do not (between tests of one process or of parallel processes).
+fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let pid = std::process::id();
+    for _ in 0..1000 {
+        let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let offset = pid
+            .wrapping_mul(131)
+            .wrapping_add(counter.wrapping_mul(7919))
+            % 20_000;
+        let port = 10_000 + u16::try_from(offset).expect("offset below 20000");
+        let tcp_free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if tcp_free && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free for both TCP and UDP on 127.0.0.1");
 }
