@@ -1,4 +1,5 @@
-//! `lt tracker` as a user runs it, against tiny local trackers on 127.0.0.1 (HTTP and UDP).
+//! `lt tracker` as a user runs it, against tiny local trackers on 127.0.0.1 (HTTP and UDP, and
+//! an `https://` one that does not speak TLS; lt-tracker's own tests cover working HTTPS).
 //! The runs against a real opentracker are in the interop crate.
 
 use std::io::{Read, Write};
@@ -114,6 +115,38 @@ fn announce_json_over_udp() {
     assert_eq!(json["peers"], serde_json::json!(["10.1.2.3:4567"]));
 }
 
+/// A server that answers every connection in plain HTTP, whatever it is sent: a TLS client
+/// fails its handshake.
+fn not_tls_tracker() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten().take(2) {
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+            let _ = stream.read(&mut [0; 1024]);
+        }
+    });
+    format!("https://127.0.0.1:{port}/announce")
+}
+
+#[test]
+fn https_announce_reports_the_tls_failure() {
+    let url = not_tls_tracker();
+    let output = lt(&["tracker", "announce", &url, HASH]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: SSL handshake failed with 127.0.0.1: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let output = lt(&["tracker", "announce", &url, HASH, "--json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["error"], "ssl_handshake_failed");
+}
+
 #[test]
 fn scrape_over_udp_and_http() {
     let output = lt(&["tracker", "scrape", &udp_tracker(), HASH]);
@@ -158,12 +191,7 @@ fn a_failure_is_one_error_line_and_status_2() {
             "error: invalid info-hash \"abc\"",
         ),
         (
-            [
-                "tracker",
-                "scrape",
-                "https://tracker.example/announce",
-                HASH,
-            ],
+            ["tracker", "scrape", "ftp://tracker.example/announce", HASH],
             "error: unsupported URL protocol\n",
         ),
         (

@@ -26,8 +26,8 @@ use lt_bencode::BdecodeError;
 #[non_exhaustive]
 pub enum TrackerError {
     // ---- the tracker URL --------------------------------------------------------------------
-    /// The URL has no `scheme://`, or a scheme this client cannot announce to (`https` is not
-    /// supported yet; only `http` and `udp` are).
+    /// The URL has no `scheme://`, or a scheme this client cannot announce to (it speaks `http`,
+    /// `https` and `udp`).
     #[error("unsupported URL protocol")]
     UnsupportedUrlProtocol,
     /// The URL's host is empty or holds a byte that is not a letter, digit, `-` or `.`.
@@ -127,6 +127,18 @@ pub enum TrackerError {
     },
 
     // ---- transport --------------------------------------------------------------------------
+    /// TLS with an `https://` tracker failed, or could not be set up; `failure` says which part
+    /// (the certificate, the handshake, or the extra root certificates in the settings).
+    #[error("{}", tls_display(*.failure, .host, .detail))]
+    Tls {
+        /// What failed.
+        failure: TlsFailure,
+        /// The host of the `https://` URL (the name the certificate must be valid for).
+        host: String,
+        /// rustls's description of the failure (`invalid peer certificate: UnknownIssuer`,
+        /// `received fatal alert: HandshakeFailure`, …).
+        detail: String,
+    },
     /// No (complete) answer arrived in time.
     #[error("timed out")]
     TimedOut,
@@ -145,7 +157,8 @@ impl TrackerError {
     /// libtorrent's name for this error: the `errors::error_code_enum` name for the libtorrent
     /// category (`"invalid_peers_entry"`, `"ssrf_mitigation"`, …), the bdecode error's name for
     /// [`Bdecode`](Self::Bdecode), `"http_status"` for HTTP status codes (libtorrent's
-    /// `http_category`), and our own names for the transport errors.
+    /// `http_category`), and our own names for the transport errors (libtorrent reports TLS
+    /// failures in OpenSSL's `ssl` category, which has no names: see [`TlsFailure`]).
     #[must_use]
     pub fn code_name(&self) -> &'static str {
         match self {
@@ -172,6 +185,7 @@ impl TrackerError {
             Self::HttpMissingLocation => "http_missing_location",
             Self::HttpFailedDecompress { .. } => "http_failed_decompress",
             Self::ResponseTooLarge { .. } => "file_too_large",
+            Self::Tls { failure, .. } => failure.code_name(),
             Self::TimedOut => "timed_out",
             Self::Io { .. } => "io_error",
         }
@@ -189,6 +203,7 @@ impl TrackerError {
             Self::HttpStatus { status, .. } => http_status_message(*status),
             Self::ResponseTooLarge { .. } => "File too large".to_owned(),
             Self::HostNotFound { .. } => "Host not found (authoritative)".to_owned(),
+            Self::Tls { failure, .. } => failure.message().to_owned(),
             other => other.to_string(),
         }
     }
@@ -239,6 +254,70 @@ impl TrackerError {
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn io(operation: &'static str, error: std::io::Error) -> Self {
         Self::Io { operation, error }
+    }
+}
+
+/// What part of TLS failed for an `https://` tracker ([`TrackerError::Tls`]).
+///
+/// libtorrent reports these in OpenSSL's `ssl` error category, whose codes are OpenSSL's and
+/// have no names of their own; [`code_name`](Self::code_name) names them after OpenSSL's reason
+/// (`certificate_verify_failed`) or libtorrent's `ssl_handshake` operation.
+///
+/// # Examples
+/// ```
+/// use lt_tracker::TlsFailure;
+/// assert_eq!(TlsFailure::Certificate.code_name(), "certificate_verify_failed");
+/// assert_eq!(TlsFailure::Certificate.message(), "certificate verify failed");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server's certificate was refused: unknown issuer (not signed by a trusted root),
+    /// expired or not yet valid, not valid for the host name, malformed, or missing.
+    Certificate,
+    /// The handshake failed otherwise: the server answered with something that is not TLS, sent
+    /// an alert, offered no protocol version or cipher suite in common, or closed the connection.
+    Handshake,
+    /// `TrackerSettings::extra_root_certificates_pem` holds no certificate, bad PEM, or a
+    /// certificate that cannot be a trust anchor (the caller's mistake; nothing was sent).
+    InvalidRootCertificate,
+}
+
+impl TlsFailure {
+    /// The name lt gives this failure: `"certificate_verify_failed"` (OpenSSL's reason
+    /// `SSL_R_CERTIFICATE_VERIFY_FAILED`, which libtorrent shows as "certificate verify failed"),
+    /// `"ssl_handshake_failed"` (libtorrent's operation `ssl_handshake`) and
+    /// `"invalid_root_certificate"`.
+    #[must_use]
+    pub fn code_name(self) -> &'static str {
+        match self {
+            Self::Certificate => "certificate_verify_failed",
+            Self::Handshake => "ssl_handshake_failed",
+            Self::InvalidRootCertificate => "invalid_root_certificate",
+        }
+    }
+
+    /// The message without context: `"certificate verify failed"`, `"SSL handshake failed"`,
+    /// `"invalid root certificate"`.
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Certificate => "certificate verify failed",
+            Self::Handshake => "SSL handshake failed",
+            Self::InvalidRootCertificate => "invalid root certificate",
+        }
+    }
+}
+
+/// The `Display` text of [`TrackerError::Tls`]: the message, whom it concerns, and rustls's words.
+fn tls_display(failure: TlsFailure, host: &str, detail: &str) -> String {
+    let message = failure.message();
+    match failure {
+        TlsFailure::InvalidRootCertificate => {
+            format!("{message} in extra_root_certificates_pem: {detail}")
+        }
+        TlsFailure::Certificate => format!("{message} for {host}: {detail}"),
+        TlsFailure::Handshake => format!("{message} with {host}: {detail}"),
     }
 }
 
@@ -293,5 +372,31 @@ mod tests {
             TrackerError::SsrfMitigation.message(),
             "blocked by SSRF mitigation"
         );
+    }
+
+    #[test]
+    fn tls_errors_say_what_failed() {
+        let error = TrackerError::Tls {
+            failure: TlsFailure::Certificate,
+            host: "tracker.example".into(),
+            detail: "invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "certificate verify failed for tracker.example: invalid peer certificate: UnknownIssuer"
+        );
+        assert_eq!(error.code_name(), "certificate_verify_failed");
+        assert_eq!(error.message(), "certificate verify failed");
+        assert_eq!(error.code_value(), None);
+        let error = TrackerError::Tls {
+            failure: TlsFailure::Handshake,
+            host: "127.0.0.1".into(),
+            detail: "tls handshake eof".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "SSL handshake failed with 127.0.0.1: tls handshake eof"
+        );
+        assert_eq!(error.code_name(), "ssl_handshake_failed");
     }
 }

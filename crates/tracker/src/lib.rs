@@ -21,12 +21,16 @@
 //!   when: one tier at a time or all of them, `started` and `completed` once, back-off on
 //!   failure.
 //! - **Drivers** ([`driver`], feature `tokio`): one announce or scrape over tokio sockets, with
-//!   a small HTTP/1.1 client of our own (redirects, time-outs, size limit, gzip).
+//!   a small HTTP/1.1 client of our own (redirects, time-outs, size limit, gzip) that speaks
+//!   `https://` through rustls: certificates checked against Mozilla's roots (webpki-roots) plus
+//!   [`TrackerSettings::extra_root_certificates_pem`], unless
+//!   [`TrackerSettings::validate_https_trackers`] is off.
 //!
-//! Left out for now: HTTPS trackers and i2p trackers; see `docs/tracker.md`.
+//! Left out for now: i2p trackers, proxies; see `docs/tracker.md`.
 //!
 //! # Feature flags
-//! - `tokio` (off by default): the [`driver`] module.
+//! - `tokio` (off by default): the [`driver`] module, HTTPS included (tokio-rustls with the
+//!   `ring` provider, webpki-roots).
 //!
 //! # Examples
 //! ```
@@ -62,7 +66,7 @@ mod url;
 pub mod driver;
 
 pub use crate::{
-    error::TrackerError,
+    error::{TlsFailure, TrackerError},
     escape::{escape, escape_into},
     http::parser::HttpParser,
     request::{announce_url, scrape_request_url, AnnounceRequest, Event},

@@ -61,7 +61,18 @@ impl UdpTrackerConfig {
 /// ```
 /// let settings = lt_tracker::TrackerSettings::default();
 /// assert!(settings.ssrf_mitigation && !settings.allow_idna);
+/// assert!(settings.validate_https_trackers && settings.extra_root_certificates_pem.is_empty());
 /// assert_eq!(settings.tracker_maximum_response_length, 1024 * 1024);
+/// ```
+///
+/// Trusting a private tracker's certificate authority as well as the usual roots:
+/// ```no_run
+/// let settings = lt_tracker::TrackerSettings {
+///     extra_root_certificates_pem: vec![std::fs::read_to_string("private-ca.pem")?],
+///     ..Default::default()
+/// };
+/// # drop(settings);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackerSettings {
@@ -84,6 +95,18 @@ pub struct TrackerSettings {
     pub ssrf_mitigation: bool,
     /// Allow host names with IDNA (`xn--`) labels (`allow_idna`, off).
     pub allow_idna: bool,
+    /// Check the certificates of `https://` trackers (`validate_https_trackers`, on): the chain
+    /// must end in one of Mozilla's roots (webpki-roots, the same on every system) or in
+    /// [`extra_root_certificates_pem`](Self::extra_root_certificates_pem), and the certificate
+    /// must be valid for the URL's host. Off, any certificate is accepted (the connection is
+    /// still encrypted, but to whoever answers).
+    pub validate_https_trackers: bool,
+    /// Root certificates trusted for `https://` trackers in addition to Mozilla's: each string
+    /// is PEM text with one or more `CERTIFICATE` blocks (a private CA, a tracker's self-signed
+    /// certificate). No libtorrent setting; libtorrent uses the system's store. Empty by
+    /// default; a string without a valid certificate makes HTTPS requests fail with
+    /// [`TlsFailure::InvalidRootCertificate`](crate::TlsFailure::InvalidRootCertificate).
+    pub extra_root_certificates_pem: Vec<String>,
     /// Retries and connection-id lifetime for UDP trackers.
     pub udp: UdpTrackerConfig,
 }
@@ -98,6 +121,8 @@ impl Default for TrackerSettings {
             user_agent: concat!("lt/", env!("CARGO_PKG_VERSION")).to_owned(),
             ssrf_mitigation: true,
             allow_idna: false,
+            validate_https_trackers: true,
+            extra_root_certificates_pem: Vec::new(),
             udp: UdpTrackerConfig::default(),
         }
     }

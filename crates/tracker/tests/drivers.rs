@@ -1,6 +1,6 @@
 //! The tokio drivers against small local servers on 127.0.0.1: the HTTP client's success and
 //! failure paths (gzip, chunked, redirects, time-outs, garbage, oversize, SSRF, IDNA) and the
-//! UDP driver against a scripted UDP tracker.
+//! UDP driver against a scripted UDP tracker. HTTPS is in `https.rs`.
 #![cfg(feature = "tokio")]
 
 use std::net::SocketAddr;
@@ -229,7 +229,7 @@ async fn ssrf_idna_and_scheme_are_refused_before_connecting() {
     .await
     .unwrap_err();
     assert!(matches!(error, TrackerError::BlockedByIdna));
-    let error = driver::announce("https://tracker.example/announce", &request(), &settings)
+    let error = driver::announce("ftp://tracker.example/announce", &request(), &settings)
         .await
         .unwrap_err();
     assert!(matches!(error, TrackerError::UnsupportedUrlProtocol));

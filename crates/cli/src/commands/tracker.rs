@@ -18,14 +18,14 @@ use crate::exit::Reported;
 /// What `lt tracker` does.
 #[derive(Debug, Subcommand)]
 pub(crate) enum TrackerCommand {
-    /// Announce to an http:// or udp:// tracker and print its answer: interval, seeders,
+    /// Announce to an http://, https:// or udp:// tracker and print its answer: interval, seeders,
     /// leechers and peers.
     ///
     /// The announce says 16384 bytes are left (libtorrent's value for a torrent whose size is
     /// not known), so the tracker treats us as a leecher. SSRF mitigation is off: the URL is
     /// the one you typed, not one from a torrent file.
     Announce(AnnounceArgs),
-    /// Ask an http:// or udp:// tracker for a torrent's seeders, leechers and downloads.
+    /// Ask an http://, https:// or udp:// tracker for a torrent's seeders, leechers and downloads.
     Scrape(ScrapeArgs),
 }
 

@@ -1,5 +1,5 @@
-//! Tokio drivers (feature `tokio`): one announce or scrape to an `http://` or `udp://` tracker,
-//! start to finish. They do the sockets and timers; every protocol decision is in the sans-I/O
+//! Tokio drivers (feature `tokio`): one announce or scrape to an `http://`, `https://` or
+//! `udp://` tracker, start to finish. They do the sockets and timers; every protocol decision is in the sans-I/O
 //! parts of the crate.
 
 mod udp;
@@ -23,11 +23,13 @@ fn is_udp(tracker_url: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("udp://"))
 }
 
-/// Announces to `tracker_url` (`http://` or `udp://`) and returns the tracker's answer.
+/// Announces to `tracker_url` (`http://`, `https://` or `udp://`) and returns the tracker's
+/// answer.
 ///
 /// # Errors
 /// Any [`TrackerError`]: the URL's (unsupported scheme, SSRF, IDNA), the transport's
-/// ([`TimedOut`](TrackerError::TimedOut), [`Io`](TrackerError::Io)), HTTP's (status, framing,
+/// ([`TimedOut`](TrackerError::TimedOut), [`Io`](TrackerError::Io), and for `https://`
+/// [`Tls`](TrackerError::Tls): certificate refused, handshake failed), HTTP's (status, framing,
 /// decompression, size) and the tracker's (failure reason, malformed answer).
 ///
 /// # Cancel safety
@@ -58,7 +60,7 @@ pub async fn announce(
     }
 }
 
-/// Scrapes one torrent from `tracker_url` (`http://` or `udp://`).
+/// Scrapes one torrent from `tracker_url` (`http://`, `https://` or `udp://`).
 ///
 /// # Errors
 /// As for [`announce`], plus [`TrackerError::ScrapeNotAvailable`] for an HTTP tracker URL
@@ -81,8 +83,10 @@ pub async fn scrape(
     }
 }
 
-/// Announces to an HTTP tracker: builds the URL with [`announce_url`], GETs it, requires status
-/// 200 and parses the body with [`parse_announce_response`].
+/// Announces to an HTTP or HTTPS tracker: builds the URL with [`announce_url`], GETs it
+/// (TLS as [`TrackerSettings::validate_https_trackers`] and
+/// [`TrackerSettings::extra_root_certificates_pem`] say), requires status 200 and parses the
+/// body with [`parse_announce_response`].
 ///
 /// # Errors
 /// See [`announce`]; a status other than 200 is [`TrackerError::HttpStatus`].
@@ -99,7 +103,7 @@ pub async fn http_announce(
     parse_announce_response(&body)
 }
 
-/// Scrapes one torrent from an HTTP tracker (BEP 48): the URL from [`scrape_request_url`],
+/// Scrapes one torrent from an HTTP or HTTPS tracker (BEP 48): the URL from [`scrape_request_url`],
 /// the body through [`parse_scrape_response`].
 ///
 /// # Errors

@@ -1,16 +1,18 @@
 //! A small HTTP/1.1 GET client on tokio for tracker requests: one request per connection,
-//! limited redirects, a completion and a receive timeout, a response size limit, gzip/deflate,
-//! and libtorrent's SSRF and IDNA checks on every hop. Plain HTTP only for now.
+//! `http://` or `https://` (TLS in [`super::tls`]), limited redirects (also between the two
+//! schemes), a completion and a receive timeout, a response size limit, gzip/deflate, and
+//! libtorrent's SSRF and IDNA checks on every hop.
 
 use std::net::{IpAddr, SocketAddr};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use crate::error::TrackerError;
 use crate::http::inflate::decode_body;
 use crate::http::parser::HttpParser;
+use crate::http::tls;
 use crate::safety::{is_idna, ssrf_blocks};
 use crate::settings::TrackerSettings;
 use crate::url::{resolve_redirect_location, TrackerUrl};
@@ -91,7 +93,7 @@ pub(crate) fn checked_url(
     settings: &TrackerSettings,
 ) -> Result<TrackerUrl, TrackerError> {
     let parts = TrackerUrl::parse(url)?;
-    if !parts.scheme.eq_ignore_ascii_case("http") {
+    if !parts.scheme.eq_ignore_ascii_case("http") && !parts.scheme.eq_ignore_ascii_case("https") {
         return Err(TrackerError::UnsupportedUrlProtocol);
     }
     if !settings.allow_idna && is_idna(&parts.host) {
@@ -100,9 +102,14 @@ pub(crate) fn checked_url(
     Ok(parts)
 }
 
-/// One request on one connection, read to the end of the response.
+/// One request on one connection (TLS for `https`), read to the end of the response.
 async fn fetch_once(url: &str, settings: &TrackerSettings) -> Result<HttpParser, TrackerError> {
     let parts = checked_url(url, settings)?;
+    let tls_connector = if parts.scheme.eq_ignore_ascii_case("https") {
+        Some(tls::connector(&parts.host, settings)?)
+    } else {
+        None
+    };
     let port = parts.port_or_default().unwrap_or(80);
     let mut addrs = resolve(&parts.host, port).await?;
     if settings.ssrf_mitigation {
@@ -111,7 +118,7 @@ async fn fetch_once(url: &str, settings: &TrackerSettings) -> Result<HttpParser,
             return Err(TrackerError::SsrfMitigation);
         }
     }
-    let mut stream = connect_any(&addrs).await?;
+    let stream = connect_any(&addrs).await?;
     let target = parts.path.split('#').next().unwrap_or("/");
     let request = format!(
         "GET {target} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\nAccept-Encoding: gzip\r\n\
@@ -119,8 +126,33 @@ async fn fetch_once(url: &str, settings: &TrackerSettings) -> Result<HttpParser,
         parts.host_header(),
         settings.user_agent
     );
+    match tls_connector {
+        Some(connector) => {
+            let stream = tls::handshake(&connector, stream, &parts.host, settings).await?;
+            exchange(stream, &request, settings).await
+        }
+        None => exchange(stream, &request, settings).await,
+    }
+}
+
+/// Sends `request` and reads the response until it is complete or the server closes.
+///
+/// Over TLS, a close without `close_notify` before the response is complete is an
+/// [`Io`](TrackerError::Io) error ("peer closed connection without sending TLS close_notify"),
+/// as libtorrent fails with asio's `stream_truncated`: a close-delimited body must end with
+/// `close_notify`, so that nobody can cut it short. A response with `Content-Length` or chunked
+/// framing is complete before the close and never gets that far.
+async fn exchange(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    request: &str,
+    settings: &TrackerSettings,
+) -> Result<HttpParser, TrackerError> {
     stream
         .write_all(request.as_bytes())
+        .await
+        .map_err(|error| TrackerError::io("write", error))?;
+    stream
+        .flush()
         .await
         .map_err(|error| TrackerError::io("write", error))?;
 
