@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|create|picker|storage|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
@@ -25,6 +25,7 @@ usage: cargo xtask bench <bdecode|hash|create|picker|storage|all> [--rounds N] [
   storage  lt-storage: 1 GiB written as 16 KiB blocks in random piece order (pread vs mmap:
            time and peak RSS, each backend in its own process), then a full recheck on all
            cores against cores × single-core `openssl speed -evp sha1`
+  wire     lt-wire alone: RC4-drop1024 (MB/s) and 16 KiB piece message decode / encode
   all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
@@ -232,6 +233,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
         "picker" => picker(rounds, verbose),
         "create" => run_bench_binary("create", &["--rounds", &rounds.to_string()]),
         "storage" => run_bench_binary("storage", &["--rounds", &rounds.to_string()]),
+        "wire" => run_bench_binary("wire", &[]),
         "all" => {
             bdecode(rounds, verbose)?;
             println!();

@@ -85,6 +85,9 @@ pub enum WireError {
     /// Our caller asked for something impossible.
     #[error(transparent)]
     ApiMisuse(#[from] ApiMisuse),
+    /// The MSE/PE handshake failed, or the connection's kind is not allowed.
+    #[error(transparent)]
+    Mse(#[from] crate::mse::MseError),
 }
 
 impl WireError {
@@ -107,6 +110,7 @@ impl WireError {
             WireError::PeerMisbehaved(error) => Some(error.libtorrent_code()),
             WireError::PeerIncompatible(error) => Some(error.libtorrent_code()),
             WireError::ApiMisuse(_) => None,
+            WireError::Mse(error) => Some((error.code_name(), error.code(), "")),
         }
     }
 }
@@ -404,11 +408,52 @@ pub enum ApiMisuse {
         /// The message's length.
         length: usize,
     },
+    /// An MSE initial payload longer than `len(IA)` may say (libtorrent reads it as signed).
+    #[error("initial payload of {length} bytes, limit {limit}")]
+    InitialPayloadTooLarge {
+        /// The payload's length.
+        length: usize,
+        /// The longest accepted.
+        limit: usize,
+    },
     /// Torrent dimensions that describe no pieces.
     #[error("invalid torrent geometry: {reason}")]
     InvalidGeometry {
         /// What is wrong.
         reason: &'static str,
+    },
+    /// A request while the peer chokes us, for a piece outside its allowed-fast set.
+    #[error("the peer chokes us and piece {piece} is not in its allowed-fast set")]
+    NotAllowedFast {
+        /// The piece.
+        piece: u32,
+    },
+    /// A command that needs the torrent's metadata, on a connection without it.
+    #[error("the torrent's metadata is not known yet")]
+    MetadataUnknown,
+    /// `set_metadata` on a connection that has the metadata.
+    #[error("the torrent's metadata is already known")]
+    MetadataKnown,
+    /// Our pieces, after the first piece-set message went out.
+    #[error("our bitfield was already sent; announce pieces one by one")]
+    BitfieldAlreadySent,
+    /// Data for a block that is not a pending read of the peer's.
+    #[error("block (piece {piece}, offset {offset}, length {length}) is not a pending read")]
+    BlockNotRequested {
+        /// The piece.
+        piece: u32,
+        /// The offset in the piece.
+        offset: u32,
+        /// The block's length.
+        length: u32,
+    },
+    /// Block data of the wrong length.
+    #[error("block data of {actual} bytes for a block of {expected}")]
+    BlockDataLength {
+        /// The block's length.
+        expected: u32,
+        /// The data's length.
+        actual: usize,
     },
 }
 

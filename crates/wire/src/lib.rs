@@ -18,16 +18,23 @@
 //!   ([`WireError::code_name`]), grouped by who is at fault: [`InvalidMessage`],
 //!   [`PeerMisbehaved`], [`PeerIncompatible`], [`ApiMisuse`].
 //!
-//! - [`PeerConnection`]: the sans-I/O connection (a first cut): handshakes, choke and interest
-//!   both ways, the request pipeline whose queue target follows the download rate, keep-alives
-//!   and timeouts; `handle_*(now, …)` in, `poll_transmit` / `poll_event` / `poll_timeout` out.
-//!   `testing::Pair` (feature `testing`) drives two of them in virtual time.
+//! - [`PeerConnection`]: the sans-I/O connection: handshakes, choke and interest both ways,
+//!   the peer's pieces, the fast extension both ways, the request pipeline whose queue target
+//!   follows the download rate, the upload side (reads handed out under the send-buffer
+//!   watermark, answered with [`PeerConnection::serve`]), ut_metadata (with
+//!   [`MetadataAssembler`]), keep-alives and libtorrent's timeouts; `handle_*(now, …)` in,
+//!   `poll_transmit` / `poll_event` / `poll_timeout` out. `testing::Pair` (feature `testing`)
+//!   drives two of them in virtual time; `driver::run` (feature `tokio`) drives one on a
+//!   stream.
 //!
-//! Not here yet: MSE/PE encryption, the upload send-buffer watermark, and the tokio driver
-//! (see `docs/wire.md`). Nothing in this crate does I/O, reads a clock or spawns a task.
+//! - [`mse`]: Message Stream Encryption (MSE/PE), both roles, sans-I/O, with libtorrent's
+//!   encryption policies and error codes.
+//!
+//! Nothing in this crate but `driver` does I/O, reads a clock or spawns a task.
 //!
 //! # Feature flags
 //! - `testing`: the `testing::Pair` harness, for crates above that test with it.
+//! - `tokio`: `driver::run`, a [`PeerConnection`] on a tokio stream.
 //!
 //! # Examples
 //! ```
@@ -56,12 +63,16 @@
 
 mod connection;
 mod decode;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod driver;
 mod encode;
 mod error;
 mod extension;
 mod fast;
 mod handshake;
 mod message;
+pub mod mse;
 #[cfg(test)]
 mod properties;
 mod reader;
@@ -76,8 +87,9 @@ pub use crate::{
     error::{ApiMisuse, InvalidMessage, PeerIncompatible, PeerMisbehaved, WireError},
     extension::{
         metadata_piece_count, serve_metadata_piece, ExtendedHandshake, ExtendedMessage,
-        ExtensionIds, ExtensionKind, HolepunchError, HolepunchMessage, MetadataMessage, PexFlags,
-        PexMessage, PexPeer, MAX_METADATA_SIZE, METADATA_PIECE_SIZE,
+        ExtensionIds, ExtensionKind, HolepunchError, HolepunchMessage, MetadataAssembler,
+        MetadataMessage, MetadataProgress, PexFlags, PexMessage, PexPeer, MAX_METADATA_SIZE,
+        METADATA_PIECE_SIZE,
     },
     fast::{allowed_fast_set, allowed_fast_set_bep6, ALLOWED_FAST_SET_SIZE},
     handshake::{

@@ -47,16 +47,30 @@ impl Pair {
         PieceGeometry::new(4 << 20, 256 << 10).unwrap_or_else(|error| panic!("{error}"))
     }
 
+    /// The info-hash of the pair's torrent.
+    #[must_use]
+    pub fn info_hash() -> Sha1Hash {
+        Sha1Hash::from_bytes([0x5a; 20])
+    }
+
+    /// The handshake the pair's connections send: libtorrent's reserved bits, the pair's
+    /// info-hash, and a peer id of `id` bytes (`a` is `b'a'`, `b` is `b'b'`).
+    #[must_use]
+    pub fn hello(id: u8) -> Handshake {
+        Handshake {
+            reserved: ReservedBits::lt_default(),
+            info_hash: Self::info_hash(),
+            peer_id: PeerId::from_bytes([id; 20]),
+        }
+    }
+
     /// Two fresh connections for the same torrent, handshakes queued, nothing delivered.
+    /// Replace or configure `a` and `b` (our pieces, addresses, metadata) before
+    /// [`establish`](Self::establish) or [`advance`](Self::advance).
     #[must_use]
     pub fn new(config: WireConfig) -> Self {
         let now = Instant::now();
-        let info_hash = Sha1Hash::from_bytes([0x5a; 20]);
-        let hello = |id| Handshake {
-            reserved: ReservedBits::lt_default(),
-            info_hash,
-            peer_id: PeerId::from_bytes([id; 20]),
-        };
+        let hello = Self::hello;
         let geometry = Self::geometry();
         Self {
             a: PeerConnection::new(config.clone(), hello(b'a'), geometry, now),
@@ -74,11 +88,20 @@ impl Pair {
     #[must_use]
     pub fn handshaken(config: WireConfig) -> Self {
         let mut pair = Self::new(config);
-        pair.advance(pair.latency * 4);
-        assert!(pair.a.is_established() && pair.b.is_established());
-        pair.events_a();
-        pair.events_b();
+        pair.establish();
         pair
+    }
+
+    /// Delivers both handshakes and extension handshakes (and what follows them), then drains
+    /// both connections' events.
+    ///
+    /// # Panics
+    /// When either connection is not established afterwards.
+    pub fn establish(&mut self) {
+        self.advance(self.latency * 4);
+        assert!(self.a.is_established() && self.b.is_established());
+        self.events_a();
+        self.events_b();
     }
 
     /// Drains `a`'s events.
@@ -117,16 +140,26 @@ impl Pair {
         self.now = until;
     }
 
+    /// Takes everything both connections have to send (the wire has no bandwidth limit).
     fn collect_transmits(&mut self) {
         let deliver_at = self.now + self.latency;
-        let mut bytes = Vec::new();
-        if self.a.poll_transmit(&mut bytes) > 0 {
-            self.wire
-                .push_back((deliver_at, Side::B, Bytes::from(std::mem::take(&mut bytes))));
-        }
-        if self.b.poll_transmit(&mut bytes) > 0 && !self.lose_b_to_a {
-            self.wire
-                .push_back((deliver_at, Side::A, Bytes::from(bytes)));
+        for side in [Side::B, Side::A] {
+            let connection = match side {
+                Side::B => &mut self.a,
+                Side::A => &mut self.b,
+            };
+            let mut bytes = Vec::new();
+            loop {
+                let mut chunk = Vec::new();
+                if connection.poll_transmit(&mut chunk) == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let lost = side == Side::A && self.lose_b_to_a;
+            if !bytes.is_empty() && !lost {
+                self.wire.push_back((deliver_at, side, Bytes::from(bytes)));
+            }
         }
     }
 

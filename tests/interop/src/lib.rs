@@ -266,3 +266,86 @@ fn free_port() -> u16 {
     }
     panic!("no port free for both TCP and UDP on 127.0.0.1");
 }
+
+/// A long-running Python process using libtorrent's binding: the script gets `args`, reads
+/// commands from its standard input (one per line; the end of stdin should end it) and prints
+/// lines the test waits for. Killed when dropped.
+pub struct LibtorrentProcess {
+    child: Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl LibtorrentProcess {
+    /// Starts `python3 -c script args…`.
+    ///
+    /// # Panics
+    /// When `python3` or the `libtorrent` module is missing (with the install command).
+    pub fn start(script: &str, args: &[&str]) -> LibtorrentProcess {
+        use std::io::BufRead;
+        require_libtorrent_python();
+        let mut child = Command::new("python3")
+            .args(["-W", "ignore::DeprecationWarning", "-c", script])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start python3");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        LibtorrentProcess {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// The first line printed within `timeout` for which `predicate` holds (lines before it
+    /// are skipped), or `None`.
+    pub fn wait_for_line(
+        &self,
+        predicate: impl Fn(&str) -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if predicate(&line) => return Some(line),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// Writes `line` and a newline to the script's standard input.
+    ///
+    /// # Panics
+    /// When the script has exited.
+    pub fn send_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        writeln!(stdin, "{line}").expect("write to the python script");
+        stdin.flush().expect("flush the python script's stdin");
+    }
+}
+
+impl Drop for LibtorrentProcess {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

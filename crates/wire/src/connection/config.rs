@@ -11,7 +11,9 @@ pub struct WireConfig {
     /// The peer must complete its handshake this soon after the connection starts
     /// (`handshake_timeout`, 10 s).
     pub handshake_timeout: Duration,
-    /// A peer that says nothing for this long is dropped (`inactivity_timeout`, 600 s).
+    /// A peer that says nothing for this long is dropped (`inactivity_timeout`, 600 s). Also
+    /// how long neither side may be interested before `timed_out_no_interest`, when the owner
+    /// says it is at its connection limit.
     pub inactivity_timeout: Duration,
     /// We send a keep-alive when we have sent nothing for this long (120 s).
     pub keepalive_interval: Duration,
@@ -27,6 +29,28 @@ pub struct WireConfig {
     pub max_allowed_in_request_queue: u32,
     /// Our client name, advertised as `v` in the extension handshake.
     pub client_version: String,
+    /// How many pieces we offer a peer as allowed fast (BEP 6) when it becomes interested
+    /// (`allowed_fast_set_size`, 5; 0 offers none).
+    pub allowed_fast_set_size: usize,
+    /// How many of the peer's suggestions we keep, newest first (`max_suggest_pieces`, 16).
+    pub max_suggest_pieces: usize,
+    /// The send buffer may hold at most this much before we stop handing out reads
+    /// (`send_buffer_watermark`, 500 KiB).
+    pub send_buffer_watermark: usize,
+    /// The send buffer may always hold this much (`send_buffer_low_watermark`, 10 KiB).
+    pub send_buffer_low_watermark: usize,
+    /// Between the two, the watermark is this percentage of one second's upload
+    /// (`send_buffer_watermark_factor`, 50).
+    pub send_buffer_watermark_factor: u32,
+    /// We seed, the peer is unchoked and interested but has asked for nothing for this long:
+    /// `timed_out_no_request` (60 s in libtorrent).
+    pub no_request_timeout: Duration,
+    /// A peer that keeps requesting (pieces outside its allowed-fast set) this long after we
+    /// choked it is dropped with `too_many_requests_when_choked` (2 s in libtorrent).
+    pub choked_request_grace: Duration,
+    /// Close a connection between two seeds (`close_redundant_connections`, true):
+    /// `upload_upload_connection`.
+    pub close_redundant_connections: bool,
 }
 
 impl Default for WireConfig {
@@ -40,6 +64,14 @@ impl Default for WireConfig {
             max_out_request_queue: 500,
             max_allowed_in_request_queue: 2000,
             client_version: concat!("lt/", env!("CARGO_PKG_VERSION")).to_owned(),
+            allowed_fast_set_size: crate::fast::ALLOWED_FAST_SET_SIZE,
+            max_suggest_pieces: 16,
+            send_buffer_watermark: 500 * 1024,
+            send_buffer_low_watermark: 10 * 1024,
+            send_buffer_watermark_factor: 50,
+            no_request_timeout: Duration::from_secs(60),
+            choked_request_grace: Duration::from_secs(2),
+            close_redundant_connections: true,
         }
     }
 }

@@ -5,10 +5,8 @@ use std::time::{Duration, Instant};
 
 use lt_core::BLOCK_SIZE;
 
+use super::rate::{RateMeter, RATE_WINDOW_SECONDS};
 use crate::validate::Block;
-
-/// The download rate is averaged over this many one-second buckets.
-const RATE_WINDOW_SECONDS: u64 = 5;
 
 /// The queue target before the rate says more, as libtorrent starts (`m_desired_queue_size`).
 const INITIAL_QUEUE_TARGET: usize = 4;
@@ -119,52 +117,6 @@ impl Pipeline {
     /// Takes every outstanding request.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Block> + '_ {
         self.outstanding.drain(..).map(|(block, _)| block)
-    }
-}
-
-/// Payload bytes per one-second bucket, counted from the connection's start.
-#[derive(Debug, Clone)]
-struct RateMeter {
-    start: Instant,
-    buckets: VecDeque<(u64, u64)>,
-}
-
-impl RateMeter {
-    fn new(start: Instant) -> Self {
-        Self {
-            start,
-            buckets: VecDeque::new(),
-        }
-    }
-
-    fn second(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.start).as_secs()
-    }
-
-    fn record(&mut self, now: Instant, bytes: u64) {
-        let second = self.second(now);
-        match self.buckets.back_mut() {
-            Some((last, total)) if *last == second => *total = total.saturating_add(bytes),
-            _ => self.buckets.push_back((second, bytes)),
-        }
-        while self
-            .buckets
-            .front()
-            .is_some_and(|(first, _)| first + RATE_WINDOW_SECONDS <= second)
-        {
-            self.buckets.pop_front();
-        }
-    }
-
-    fn bytes_per_second(&self, now: Instant) -> u64 {
-        let second = self.second(now);
-        let total: u64 = self
-            .buckets
-            .iter()
-            .filter(|(bucket, _)| bucket + RATE_WINDOW_SECONDS > second)
-            .map(|(_, bytes)| bytes)
-            .sum();
-        total / RATE_WINDOW_SECONDS
     }
 }
 

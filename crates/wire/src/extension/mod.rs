@@ -7,6 +7,7 @@
 mod handshake;
 mod holepunch;
 mod metadata;
+mod metadata_assembler;
 mod pex;
 
 use bytes::{BufMut, Bytes};
@@ -17,6 +18,7 @@ pub use self::metadata::{
     metadata_piece_count, serve_metadata_piece, MetadataMessage, MAX_METADATA_SIZE,
     METADATA_PIECE_SIZE,
 };
+pub use self::metadata_assembler::{MetadataAssembler, MetadataProgress};
 pub use self::pex::{PexFlags, PexMessage, PexPeer};
 
 use crate::decode::DecodeLimits;

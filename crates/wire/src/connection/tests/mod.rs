@@ -1,26 +1,64 @@
-//! Two connections driven against each other by [`Pair`], in virtual time.
+//! Two connections driven against each other by [`Pair`], in virtual time. This file has the
+//! basics; the other files one concern each.
 
+mod fast;
+mod metadata;
+mod pieces;
+mod properties;
+mod timers;
+mod upload;
+
+use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lt_core::{PieceIndex, BLOCK_SIZE};
+use lt_core::{Bitfield, PieceIndex, BLOCK_SIZE};
 
 use crate::testing::Pair;
 use crate::{Block, DisconnectReason, Message, WireConfig, WireEvent};
+
+/// `a`'s address as `b` sees it, and the reverse.
+const ADDRESS_A: [u8; 4] = [10, 0, 0, 1];
+const ADDRESS_B: [u8; 4] = [10, 0, 0, 2];
+
+/// A pair in which `b` seeds and knows `a`'s address (so it offers allowed-fast pieces), and
+/// `a` knows `b`'s; both handshakes delivered.
+fn seeding_pair(config: WireConfig) -> Pair {
+    let mut pair = Pair::new(config);
+    pair.b
+        .set_our_pieces(Bitfield::with_all_set(16))
+        .expect("before the handshake");
+    pair.b.set_peer_address(IpAddr::from(ADDRESS_A));
+    pair.a.set_peer_address(IpAddr::from(ADDRESS_B));
+    pair.establish();
+    pair
+}
+
+/// Delivers what is in flight (one latency and a bit).
+fn settle(pair: &mut Pair) {
+    pair.advance(pair.latency * 3);
+}
+
+/// `b` answers every read it was handed with bytes of the block's piece index.
+fn serve_all(pair: &mut Pair, events: &[WireEvent]) -> usize {
+    let mut served = 0;
+    for event in events {
+        if let WireEvent::Requested(wanted) = event {
+            let data = Bytes::from(vec![wanted.piece.get() as u8; wanted.length as usize]);
+            pair.b
+                .serve(pair.now, *wanted, data)
+                .expect("a pending read");
+            served += 1;
+        }
+    }
+    served
+}
 
 fn block(piece: u32, index: u32) -> Block {
     Block {
         piece: PieceIndex::new(piece),
         offset: index * BLOCK_SIZE,
         length: BLOCK_SIZE,
-    }
-}
-
-fn piece_message(block: Block) -> Message {
-    Message::Piece {
-        piece: block.piece.get(),
-        offset: block.offset,
-        data: Bytes::from(vec![block.piece.get() as u8; block.length as usize]),
     }
 }
 
@@ -61,47 +99,64 @@ fn choke_and_interest_both_ways() {
 }
 
 #[test]
-fn a_requested_block_arrives_without_a_copy_in_between() {
-    let mut pair = Pair::handshaken(WireConfig::default());
+fn a_requested_block_is_served_and_arrives() {
+    let mut pair = seeding_pair(WireConfig::default());
+    pair.a.set_interested(pair.now, true);
+    pair.b.unchoke(pair.now);
+    settle(&mut pair);
+    assert!(pair.events_a().contains(&WireEvent::Unchoked));
     let now = pair.now;
-    pair.b.unchoke(now);
-    pair.a.request(now, block(1, 2));
+    pair.a.request(now, block(1, 2)).expect("unchoked");
     assert_eq!(pair.a.outstanding_requests(), 1);
-    pair.advance(Duration::from_millis(20));
+    settle(&mut pair);
     let requested = pair.events_b();
     assert!(
         requested.contains(&WireEvent::Requested(block(1, 2))),
         "{requested:?}"
     );
-    let now = pair.now;
-    pair.b
-        .send(now, &piece_message(block(1, 2)))
-        .expect("encodes");
-    pair.advance(Duration::from_millis(20));
+    assert_eq!(serve_all(&mut pair, &requested), 1);
+    settle(&mut pair);
     let events = pair.events_a();
     assert!(
         matches!(
             events.as_slice(),
-            [WireEvent::Unchoked, WireEvent::BlockReceived { block: got, data }]
-                if *got == block(1, 2) && data.len() == BLOCK_SIZE as usize
+            [WireEvent::BlockReceived { block: got, data }]
+                if *got == block(1, 2) && data.len() == BLOCK_SIZE as usize && data[0] == 1
         ),
         "{events:?}"
     );
     assert_eq!(pair.a.outstanding_requests(), 0);
+    assert_eq!(pair.b.pending_reads(), 0);
 }
 
 #[test]
 fn requests_while_choked_are_rejected_with_the_fast_extension() {
-    let mut pair = Pair::handshaken(WireConfig::default());
-    let now = pair.now;
-    pair.a.request(now, block(0, 0));
-    pair.advance(Duration::from_millis(50));
+    let mut pair = seeding_pair(WireConfig::default());
+    // a may not request while choked (no allowed-fast piece yet) ...
+    let refused = pair.a.request(pair.now, block(0, 0));
+    assert_eq!(refused, Err(crate::ApiMisuse::NotAllowedFast { piece: 0 }));
+    // ... so a misbehaving a sends the message itself: b rejects it.
+    let request = crate::BlockRequest {
+        piece: 0,
+        offset: 0,
+        length: BLOCK_SIZE,
+    };
+    pair.a
+        .send(pair.now, &Message::Request(request))
+        .expect("encodes");
+    settle(&mut pair);
+    let events = pair.events_b();
     assert!(
-        pair.events_b().is_empty(),
-        "b chokes a, so no Requested event"
+        !events
+            .iter()
+            .any(|event| matches!(event, WireEvent::Requested(_))),
+        "{events:?}"
     );
-    assert_eq!(pair.events_a(), [WireEvent::RequestRejected(block(0, 0))]);
-    assert_eq!(pair.a.outstanding_requests(), 0);
+    assert!(
+        !pair.b.is_closed(),
+        "within the grace after the (initial) choke"
+    );
+    assert_eq!(pair.b.upload_queue_len(), 0);
 }
 
 #[test]
@@ -111,7 +166,7 @@ fn silent_peer_is_snubbed() {
     pair.b.unchoke(pair.now);
     pair.advance(Duration::from_millis(20));
     pair.events_a();
-    pair.a.request(pair.now, block(0, 0));
+    pair.a.request(pair.now, block(0, 0)).expect("unchoked");
     pair.lose_b_to_a = true;
     pair.advance(config.request_timeout + Duration::from_secs(1));
     assert_eq!(
@@ -162,27 +217,25 @@ fn no_handshake_times_out() {
 
 #[test]
 fn queue_target_grows_with_the_download_rate() {
-    let mut pair = Pair::handshaken(WireConfig::default());
+    let mut pair = seeding_pair(WireConfig::default());
+    pair.a.set_interested(pair.now, true);
     pair.b.unchoke(pair.now);
     pair.advance(Duration::from_millis(20));
     pair.events_a();
     assert_eq!(pair.a.queue_target(pair.now), 4);
-    // b serves every request at once; a keeps its queue full for ten seconds.
+    // b serves every read at once; a keeps its queue full for ten seconds.
+    let mut next = 0;
     for _ in 0..1000 {
         let now = pair.now;
-        let mut next = 0;
         while pair.a.request_slots(now) > 0 {
-            pair.a.request(now, block(next % 16, next / 16 % 16));
+            pair.a
+                .request(now, block(next % 16, next / 16 % 16))
+                .expect("unchoked");
             next += 1;
         }
         pair.advance(Duration::from_millis(10));
-        for event in pair.events_b() {
-            if let WireEvent::Requested(wanted) = event {
-                pair.b
-                    .send(pair.now, &piece_message(wanted))
-                    .expect("encodes");
-            }
-        }
+        let events = pair.events_b();
+        serve_all(&mut pair, &events);
         pair.advance(Duration::from_millis(0));
         pair.events_a();
     }
