@@ -69,6 +69,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Download a torrent from the peers given, with a progress bar.
+    ///
+    /// Pieces already on disk are checked and kept. Exits with status 0 once every piece is
+    /// verified and written; with status 2 and one `error: …` line when the download fails
+    /// (no peers, every peer failed, nothing received for too long, a disk error).
+    Download(commands::download::DownloadArgs),
     /// Print the magnet link of a .torrent file.
     Magnet {
         /// The .torrent file.
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
         Command::Info { torrent, json } => commands::info::run(&torrent, json),
         Command::Magnet { torrent } => commands::magnet::run(&torrent),
         Command::Create(args) => commands::create::run(&args),
+        Command::Download(args) => commands::download::run(&args),
         Command::Check { torrent, dir, json } => commands::check::run(&torrent, &dir, json),
         Command::Tracker(command) => commands::tracker::run(&command),
     };

@@ -1,0 +1,179 @@
+//! `lt download TORRENT -o DIR [--peer HOST:PORT]…`: download a torrent from the peers given,
+//! with a progress bar, and exit once every piece is verified and written.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{HumanBytes, HumanDuration, ProgressBar, ProgressStyle};
+use lt_metainfo::TorrentInfo;
+use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState, TorrentStatus};
+
+/// Options of `lt download`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DownloadArgs {
+    /// The .torrent file.
+    torrent: PathBuf,
+    /// The directory the torrent's files go under (its save path).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// A peer to download from (repeatable). Trackers and DHT are not used yet.
+    #[arg(long = "peer", value_name = "HOST:PORT")]
+    peers: Vec<String>,
+    /// Accept incoming connections on this address (not supported yet).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Keep seeding after the download finished (not supported yet).
+    #[arg(long)]
+    seed_after: bool,
+    /// Give up when no payload arrived for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    stall_timeout: u64,
+}
+
+/// How often the bar moves: its lock is costly.
+const REFRESH: Duration = Duration::from_millis(250);
+
+/// How long no peer may be connected or connecting before giving up.
+const NO_PEERS_GRACE: Duration = Duration::from_secs(1);
+
+pub(crate) fn run(args: &DownloadArgs) -> anyhow::Result<()> {
+    if args.listen.is_some() {
+        anyhow::bail!("--listen is not supported yet (only outgoing connections)");
+    }
+    if args.seed_after {
+        anyhow::bail!("--seed-after is not supported yet");
+    }
+    let info = TorrentInfo::from_file(&args.torrent)
+        .with_context(|| format!("cannot load {}", args.torrent.display()))?;
+    let peers = resolve_peers(&args.peers)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(download(args, info, peers))
+}
+
+fn resolve_peers(peers: &[String]) -> anyhow::Result<Vec<SocketAddr>> {
+    let mut resolved = Vec::new();
+    for peer in peers {
+        let addr = peer
+            .to_socket_addrs()
+            .with_context(|| format!("invalid peer {peer:?} (expected HOST:PORT)"))?
+            .next()
+            .with_context(|| format!("peer {peer:?} resolves to no address"))?;
+        resolved.push(addr);
+    }
+    Ok(resolved)
+}
+
+async fn download(
+    args: &DownloadArgs,
+    info: TorrentInfo,
+    peers: Vec<SocketAddr>,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let session = Session::new(SessionParams::default())?;
+    let save_path = args
+        .output
+        .to_str()
+        .context("the output directory's path is not UTF-8")?
+        .to_owned();
+    let params = AddTorrentParams {
+        ti: Some(Arc::new(info)),
+        save_path,
+        peers: peers.clone(),
+        ..AddTorrentParams::default()
+    };
+    let handle = session.add_torrent(params)?;
+
+    let bar = ProgressBar::new(1000);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {percent:>3}% {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut last_payload = (0u64, Instant::now());
+    let mut no_peers_since: Option<Instant> = None;
+    let status = loop {
+        let status = handle.status();
+        bar.set_position((f64::from(status.progress) * 1000.0) as u64);
+        bar.set_message(describe(&status));
+        if let Some(error) = &status.error {
+            bar.abandon();
+            anyhow::bail!("{error}");
+        }
+        if status.is_finished() {
+            break status;
+        }
+        if status.state == TorrentState::Downloading {
+            if peers.is_empty() {
+                bar.abandon();
+                anyhow::bail!(
+                    "no peers to download from: give --peer HOST:PORT \
+                     (trackers and DHT are not supported yet)"
+                );
+            }
+            if status.num_peers + status.num_connecting == 0 {
+                let since = *no_peers_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= NO_PEERS_GRACE {
+                    bar.abandon();
+                    let last = status
+                        .last_peer_error
+                        .as_deref()
+                        .unwrap_or("no reason given");
+                    anyhow::bail!("every peer failed or disconnected (last: {last})");
+                }
+            } else {
+                no_peers_since = None;
+            }
+            if status.total_payload_download != last_payload.0 {
+                last_payload = (status.total_payload_download, Instant::now());
+            } else if last_payload.1.elapsed() >= Duration::from_secs(args.stall_timeout) {
+                bar.abandon();
+                anyhow::bail!(
+                    "no data received for {} s from {} peer(s)",
+                    args.stall_timeout,
+                    status.num_peers
+                );
+            }
+        }
+        tokio::time::sleep(REFRESH).await;
+    };
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let downloaded = status.total_payload_download;
+    println!(
+        "{}: {} pieces verified, {} ({} downloaded in {:.1} s, {}/s), {} hash failure(s)",
+        status.name,
+        status.total_pieces,
+        HumanBytes(status.total_wanted),
+        HumanBytes(downloaded),
+        seconds,
+        HumanBytes((downloaded as f64 / seconds.max(1e-3)) as u64),
+        status.num_hash_failures,
+    );
+    Ok(())
+}
+
+/// The bar's message: state, bytes, rate, peers, ETA.
+fn describe(status: &TorrentStatus) -> String {
+    match status.state {
+        TorrentState::CheckingFiles => "checking files".to_owned(),
+        _ => {
+            let left = status.total_wanted.saturating_sub(status.total_done);
+            let eta = match status.download_payload_rate {
+                0 => "-".to_owned(),
+                rate => HumanDuration(Duration::from_secs(left / rate)).to_string(),
+            };
+            format!(
+                "{}/{} {}/s, {} peer(s), eta {eta}",
+                HumanBytes(status.total_done),
+                HumanBytes(status.total_wanted),
+                HumanBytes(status.download_payload_rate),
+                status.num_peers,
+            )
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Checking the files at start: the pieces already on disk are had and not downloaded again.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use lt_core::Bitfield;
+use lt_metainfo::TorrentInfo;
+use lt_storage::{check_pieces, CheckOptions, Storage, StorageParams, TorrentStorage};
+
+use super::pieces::DiskEvent;
+use super::Torrent;
+
+/// The storage, ready, and the pieces found on disk.
+pub(super) struct Checked {
+    pub(super) storage: TorrentStorage,
+    pub(super) have: Bitfield,
+}
+
+impl Torrent {
+    /// Opens the storage and hashes whatever is on disk, on a blocking thread.
+    pub(super) fn start_check(&mut self) {
+        let info = Arc::clone(&self.info);
+        let params = StorageParams::new(self.config.save_path.clone());
+        let done = Arc::clone(&self.checked_pieces);
+        let threads = self.config.settings.aio_threads;
+        let events = self.disk_sender.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = check(info, params, &done, threads).map(Box::new);
+            let _ = events.send(DiskEvent::Checked(result));
+        });
+    }
+
+    /// How far the check is, 0.0 to 1.0.
+    pub(super) fn check_progress(&self) -> f32 {
+        let done = self.checked_pieces.load(Ordering::Relaxed);
+        done as f32 / self.info.num_pieces().max(1) as f32
+    }
+}
+
+fn check(
+    info: Arc<TorrentInfo>,
+    params: StorageParams,
+    done: &AtomicU32,
+    threads: usize,
+) -> Result<Checked, String> {
+    let storage = TorrentStorage::new(info, params).map_err(|error| error.to_string())?;
+    let progress = |checked: u32, _total: u32| done.store(checked, Ordering::Relaxed);
+    let options = CheckOptions {
+        threads,
+        progress: Some(&progress),
+        cancel: None,
+    };
+    let have = check_pieces(&storage, &options).map_err(|error| error.to_string())?;
+    storage.initialize().map_err(|error| error.to_string())?;
+    Ok(Checked { storage, have })
+}

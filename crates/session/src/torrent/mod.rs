@@ -1,0 +1,236 @@
+//! One torrent's task: it owns the picker, the storage (behind [`DiskIo`]) and the command
+//! channels of its peers, and is the only place their state changes.
+//!
+//! The task waits on four inputs: commands from [`TorrentHandle`]s, events from its peer tasks
+//! (`peers.rs`, `connection.rs`), completions of disk jobs (`pieces.rs`, `checking.rs`) and a
+//! 250 ms tick that updates rates and publishes the status (`stats.rs`). It never awaits a
+//! peer: commands to peers go out with `try_send`, and disk jobs run in tasks of their own
+//! that report back over a channel. While the disk's write queue is over budget it stops
+//! taking peer events, so the peer tasks stop reading their sockets.
+
+mod checking;
+mod connection;
+mod peers;
+mod pieces;
+mod stats;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lt_core::{PeerId, PieceIndex};
+use lt_metainfo::TorrentInfo;
+use lt_picker::{Geometry, PeerKey, Picker, PickerConfig};
+use lt_storage::{PieceVerifier, ThreadPoolDiskIo, TorrentStorage};
+use lt_wire::PieceGeometry;
+use tokio::sync::{mpsc, watch};
+
+use self::checking::Checked;
+use self::connection::PeerMessage;
+use self::peers::Peer;
+use self::pieces::DiskEvent;
+use self::stats::Stats;
+use crate::error::SessionError;
+use crate::handle::TorrentHandle;
+use crate::session::Settings;
+use crate::status::{TorrentState, TorrentStatus};
+
+/// How often rates are updated and the status is published.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Events from peer tasks waiting for the torrent task; a full channel stops their reading.
+const PEER_EVENT_QUEUE: usize = 256;
+
+/// What a [`TorrentHandle`] asks of its torrent's task.
+#[derive(Debug)]
+pub(crate) enum TorrentCommand {
+    /// Connect to this peer.
+    ConnectPeer(SocketAddr),
+}
+
+/// What the session gives a torrent.
+#[derive(Debug, Clone)]
+pub(crate) struct TorrentConfig {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) peer_id: PeerId,
+    pub(crate) save_path: PathBuf,
+    pub(crate) picker_seed: u64,
+}
+
+/// Starts the task of the torrent `info` on `runtime`; it checks the files, then connects to
+/// `peers`.
+pub(crate) fn start(
+    runtime: &tokio::runtime::Handle,
+    info: Arc<TorrentInfo>,
+    peers: Vec<SocketAddr>,
+    config: TorrentConfig,
+) -> Result<TorrentHandle, SessionError> {
+    if !info.is_v1() {
+        return Err(SessionError::InvalidTorrent(
+            "v2-only torrents are not supported yet".to_owned(),
+        ));
+    }
+    let invalid = |error: &dyn std::fmt::Display| SessionError::InvalidTorrent(error.to_string());
+    let picker_geometry =
+        Geometry::new(info.total_size(), info.piece_length()).map_err(|e| invalid(&e))?;
+    let wire_geometry =
+        PieceGeometry::new(info.total_size(), info.piece_length()).map_err(|e| invalid(&e))?;
+    let picker = Picker::new(
+        picker_geometry,
+        PickerConfig {
+            seed: config.picker_seed,
+            ..PickerConfig::default()
+        },
+    );
+    let (command_sender, commands) = mpsc::unbounded_channel();
+    let (peer_sender, peer_events) = mpsc::channel(PEER_EVENT_QUEUE);
+    let (disk_sender, disk_events) = mpsc::unbounded_channel();
+    let initial = TorrentStatus {
+        name: info.name().to_owned(),
+        save_path: config.save_path.clone(),
+        total_pieces: info.num_pieces(),
+        ..TorrentStatus::default()
+    };
+    let (status_sender, status) = watch::channel(initial);
+    let torrent = Torrent {
+        verifier: Arc::new(PieceVerifier::new(&info)),
+        info,
+        config,
+        geometry: wire_geometry,
+        picker,
+        disk: None,
+        checked_pieces: Arc::new(AtomicU32::new(0)),
+        peers: HashMap::new(),
+        next_key: 0,
+        waiting_peers: peers,
+        disk_blocked: false,
+        flushing: false,
+        state: TorrentState::CheckingFiles,
+        error: None,
+        stats: Stats::default(),
+        peer_sender,
+        disk_sender,
+        status: status_sender,
+        scratch: Vec::new(),
+    };
+    runtime.spawn(torrent.run(commands, peer_events, disk_events));
+    Ok(TorrentHandle::new(command_sender, status))
+}
+
+/// The state of one torrent, owned by its task.
+struct Torrent {
+    info: Arc<TorrentInfo>,
+    config: TorrentConfig,
+    geometry: PieceGeometry,
+    verifier: Arc<PieceVerifier>,
+    picker: Picker,
+    /// `None` until the files are checked.
+    disk: Option<Arc<ThreadPoolDiskIo<TorrentStorage>>>,
+    /// Pieces checked so far, while checking.
+    checked_pieces: Arc<AtomicU32>,
+    peers: HashMap<PeerKey, Peer>,
+    next_key: u32,
+    /// Peers to connect to once the files are checked.
+    waiting_peers: Vec<SocketAddr>,
+    /// The disk's write queue is over budget: peer events wait.
+    disk_blocked: bool,
+    /// Every wanted piece passed; the final flush is running.
+    flushing: bool,
+    state: TorrentState,
+    error: Option<String>,
+    stats: Stats,
+    peer_sender: mpsc::Sender<(PeerKey, PeerMessage)>,
+    disk_sender: mpsc::UnboundedSender<DiskEvent>,
+    status: watch::Sender<TorrentStatus>,
+    /// Reused by picks.
+    scratch: Vec<lt_picker::Block>,
+}
+
+impl Torrent {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<TorrentCommand>,
+        mut peer_events: mpsc::Receiver<(PeerKey, PeerMessage)>,
+        mut disk_events: mpsc::UnboundedReceiver<DiskEvent>,
+    ) {
+        self.start_check();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(TorrentCommand::ConnectPeer(addr)) => self.connect_peer(addr),
+                    // Every handle is gone: nobody can see this torrent any more.
+                    None => break,
+                },
+                Some(event) = disk_events.recv() => self.on_disk_event(event),
+                Some((key, message)) = peer_events.recv(), if !self.disk_blocked => {
+                    self.on_peer_message(key, message);
+                }
+                _ = tick.tick() => {
+                    self.update_rates();
+                    self.publish();
+                }
+            }
+        }
+        // Dropping the peers' command senders closes their connections.
+        self.peers.clear();
+    }
+
+    /// The disk, once the files are checked.
+    fn disk(&self) -> Option<&Arc<ThreadPoolDiskIo<TorrentStorage>>> {
+        self.disk.as_ref()
+    }
+
+    /// The files are checked: the pieces found are had, and the peers waiting are connected.
+    fn on_checked(&mut self, checked: Result<Box<Checked>, String>) {
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(error) => return self.fail(error),
+        };
+        for piece in checked.have.iter_ones() {
+            let _ = self.picker.piece_passed(PieceIndex::new(piece as u32));
+        }
+        let disk = ThreadPoolDiskIo::new(
+            checked.storage,
+            self.config.settings.aio_threads,
+            self.config.settings.max_queued_disk_bytes,
+        );
+        self.disk = Some(Arc::new(disk));
+        self.state = TorrentState::Downloading;
+        if self.picker.is_finished() {
+            self.set_finished();
+        }
+        for addr in std::mem::take(&mut self.waiting_peers) {
+            self.connect_peer(addr);
+        }
+        self.publish();
+    }
+
+    /// Every wanted piece is verified and on disk.
+    fn set_finished(&mut self) {
+        self.flushing = false;
+        self.state = if self.picker.num_have() == self.info.num_pieces() {
+            TorrentState::Seeding
+        } else {
+            TorrentState::Finished
+        };
+        self.not_interested_in_anyone();
+        self.publish();
+    }
+
+    /// Stops the torrent with `error`: every peer is disconnected.
+    fn fail(&mut self, error: String) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+        let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
+        for key in keys {
+            self.drop_peer(key);
+        }
+        self.publish();
+    }
+}

@@ -1,0 +1,299 @@
+//! The torrent's side of its peers: starting their tasks, feeding their events to the picker,
+//! interest, and keeping each peer's request queue filled from the picker.
+
+use std::net::SocketAddr;
+
+use lt_core::{Bitfield, BLOCK_SIZE};
+use lt_picker::{PeerKey, PickOptions};
+use lt_wire::driver::{Command, DriverEvent};
+use lt_wire::{Block as WireBlock, Handshake, ReservedBits, WireEvent};
+use tokio::sync::mpsc;
+
+use super::connection::{run_peer, PeerMessage, PeerSetup};
+use super::stats::Rate;
+use super::Torrent;
+
+/// Commands a peer task may have queued beyond its request queue (haves, cancels, serves).
+const EXTRA_COMMANDS: usize = 1024;
+
+/// The fewest requests kept out to an unchoking peer (libtorrent's slow start begins at 4;
+/// over loopback a deeper start fills the pipe sooner).
+const MIN_QUEUE: usize = 16;
+
+/// One peer as the torrent's task sees it.
+pub(super) struct Peer {
+    commands: mpsc::Sender<Command>,
+    /// Its handshake arrived; it is known to the picker.
+    pub(super) connected: bool,
+    unchoked: bool,
+    interested: bool,
+    pub(super) seed: bool,
+    /// Requests out to it.
+    pub(super) outstanding: usize,
+    /// The most requests it takes (`reqq`).
+    max_requests: usize,
+    /// Payload bytes received from it.
+    pub(super) received: u64,
+    pub(super) rate: Rate,
+}
+
+impl Peer {
+    /// Sends `command` unless its queue is full (the peer is stalled); says whether it went.
+    pub(super) fn send(&self, command: Command) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+}
+
+/// A picker block as a wire block.
+pub(super) fn to_wire(torrent_piece_size: u32, block: lt_picker::Block) -> WireBlock {
+    let offset = block.offset();
+    WireBlock {
+        piece: block.piece,
+        offset,
+        length: (torrent_piece_size - offset).min(BLOCK_SIZE),
+    }
+}
+
+/// A wire block as a picker block.
+pub(super) fn to_picker(block: WireBlock) -> lt_picker::Block {
+    lt_picker::Block::new(block.piece, block.offset / BLOCK_SIZE)
+}
+
+impl Torrent {
+    /// Starts a connection to `addr` (after the check, if it is still running).
+    pub(super) fn connect_peer(&mut self, addr: SocketAddr) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.disk().is_none() {
+            self.waiting_peers.push(addr);
+            return;
+        }
+        let key = PeerKey(self.next_key);
+        self.next_key = self.next_key.wrapping_add(1);
+        let settings = &self.config.settings;
+        let (commands, receiver) = mpsc::channel(settings.max_out_request_queue + EXTRA_COMMANDS);
+        let setup = PeerSetup {
+            key,
+            addr,
+            handshake: Handshake {
+                reserved: ReservedBits::lt_default(),
+                info_hash: self.info.info_hashes().get_best(),
+                peer_id: self.config.peer_id,
+            },
+            geometry: self.geometry,
+            our_pieces: self.our_pieces(),
+            connect_timeout: settings.peer_connect_timeout,
+            events: self.peer_sender.clone(),
+        };
+        tokio::spawn(run_peer(setup, receiver));
+        self.peers.insert(
+            key,
+            Peer {
+                commands,
+                connected: false,
+                unchoked: false,
+                interested: false,
+                seed: false,
+                outstanding: 0,
+                max_requests: settings.max_out_request_queue,
+                received: 0,
+                rate: Rate::default(),
+            },
+        );
+    }
+
+    fn our_pieces(&self) -> Bitfield {
+        let mut pieces = Bitfield::new(self.info.num_pieces() as usize);
+        for piece in self.picker.have_pieces().iter_ones() {
+            pieces.set(piece);
+        }
+        pieces
+    }
+
+    /// Forgets peer `key`: its requests go back to the picker, and its task is told to close.
+    pub(super) fn drop_peer(&mut self, key: PeerKey) {
+        if let Some(peer) = self.peers.remove(&key) {
+            if peer.connected {
+                let _ = self.picker.remove_peer(key);
+            }
+        }
+    }
+
+    pub(super) fn on_peer_message(&mut self, key: PeerKey, message: PeerMessage) {
+        match message {
+            PeerMessage::Ended(error) => {
+                if let Some(error) = error {
+                    self.stats.last_peer_error = Some(error);
+                }
+                self.drop_peer(key);
+                // Its requests are free again: give them to the others.
+                self.request_from_all();
+            }
+            PeerMessage::Event(DriverEvent::Wire(event)) => self.on_wire_event(key, event),
+            PeerMessage::Event(DriverEvent::RequestRefused(block, _)) => {
+                self.request_gone(key, block);
+            }
+            PeerMessage::Event(_) => {}
+        }
+    }
+
+    fn on_wire_event(&mut self, key: PeerKey, event: WireEvent) {
+        if !self.peers.contains_key(&key) {
+            return;
+        }
+        let result = match event {
+            WireEvent::HandshakeReceived { .. } => {
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    peer.connected = self.picker.add_peer(key).is_ok();
+                }
+                Ok(())
+            }
+            WireEvent::ExtensionHandshake(handshake) => {
+                if let (Some(peer), Some(reqq)) =
+                    (self.peers.get_mut(&key), handshake.max_queued_requests)
+                {
+                    let reqq = usize::try_from(reqq).unwrap_or(usize::MAX).max(1);
+                    peer.max_requests = reqq.min(self.config.settings.max_out_request_queue);
+                }
+                Ok(())
+            }
+            WireEvent::PeerHave(piece) => self.picker.peer_has(key, piece),
+            WireEvent::PeerBitfield(bits) => self.picker.peer_bitfield(key, bits),
+            WireEvent::PeerHaveAll => {
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    peer.seed = true;
+                }
+                self.picker.peer_has_all(key)
+            }
+            WireEvent::PeerHaveNone => self.picker.peer_has_none(key),
+            WireEvent::PeerDontHave(piece) => self.picker.peer_dont_have(key, piece),
+            WireEvent::Unchoked => {
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    peer.unchoked = true;
+                }
+                Ok(())
+            }
+            WireEvent::Choked => {
+                // Requests it drops come back as `RequestRejected`.
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    peer.unchoked = false;
+                }
+                Ok(())
+            }
+            WireEvent::BlockReceived { block, data } => {
+                self.on_block(key, block, data);
+                Ok(())
+            }
+            WireEvent::RequestRejected(block) | WireEvent::RequestTimedOut(block) => {
+                self.request_gone(key, block);
+                Ok(())
+            }
+            WireEvent::Requested(block) => {
+                self.serve(key, block);
+                Ok(())
+            }
+            WireEvent::Closed(reason) => {
+                self.stats.last_peer_error = Some(reason.to_string());
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if result.is_err() {
+            // The connection checked the indices: a picker error means our own state is off
+            // for this peer; drop it rather than guess.
+            self.drop_peer(key);
+            return;
+        }
+        self.update_interest(key);
+        self.request_blocks(key);
+    }
+
+    /// A request to `key` is no longer outstanding (rejected, timed out, refused).
+    fn request_gone(&mut self, key: PeerKey, block: WireBlock) {
+        if let Some(peer) = self.peers.get_mut(&key) {
+            peer.outstanding = peer.outstanding.saturating_sub(1);
+            if peer.connected {
+                let _ = self.picker.cancel_request(key, to_picker(block));
+            }
+        }
+    }
+
+    /// The request for `block` to `key` was dropped by the picker (another peer sent it, or
+    /// its piece passed): cancel it on the wire.
+    pub(super) fn cancel_request(&mut self, key: PeerKey, block: lt_picker::Block) {
+        let size = self.info.piece_size(block.piece);
+        if let Some(peer) = self.peers.get_mut(&key) {
+            peer.outstanding = peer.outstanding.saturating_sub(1);
+            let _ = peer.send(Command::Cancel(to_wire(size, block)));
+        }
+    }
+
+    /// Tells the peer whether we are interested, if that changed.
+    fn update_interest(&mut self, key: PeerKey) {
+        let wanted = !self.picker.is_finished()
+            && self.error.is_none()
+            && self.picker.is_interesting(key).unwrap_or(false);
+        if let Some(peer) = self.peers.get_mut(&key) {
+            if peer.connected
+                && peer.interested != wanted
+                && peer.send(Command::SetInterested(wanted))
+            {
+                peer.interested = wanted;
+            }
+        }
+    }
+
+    pub(super) fn not_interested_in_anyone(&mut self) {
+        for peer in self.peers.values_mut() {
+            if peer.interested && peer.send(Command::SetInterested(false)) {
+                peer.interested = false;
+            }
+        }
+    }
+
+    pub(super) fn request_from_all(&mut self) {
+        let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
+        for key in keys {
+            self.request_blocks(key);
+        }
+    }
+
+    /// Tops up `key`'s request queue from the picker: the peer's rate times
+    /// `request_queue_time` in blocks, at least [`MIN_QUEUE`], at most its `reqq`.
+    pub(super) fn request_blocks(&mut self, key: PeerKey) {
+        if self.disk.is_none() || self.flushing || self.picker.is_finished() {
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(&key) else {
+            return;
+        };
+        if !peer.connected || !peer.unchoked || !peer.interested {
+            return;
+        }
+        let queue_time = self.config.settings.request_queue_time.as_secs_f64();
+        let by_rate = (peer.rate.per_second() * queue_time / f64::from(BLOCK_SIZE)) as usize;
+        let target = by_rate.clamp(MIN_QUEUE, peer.max_requests.max(MIN_QUEUE));
+        if peer.outstanding >= target {
+            return;
+        }
+        let mut blocks = std::mem::take(&mut self.scratch);
+        blocks.clear();
+        let want = target - peer.outstanding;
+        if self
+            .picker
+            .pick(key, want, PickOptions::default(), &mut blocks)
+            .is_ok()
+        {
+            for &block in &blocks {
+                let size = self.info.piece_size(block.piece);
+                if peer.send(Command::Request(to_wire(size, block))) {
+                    peer.outstanding += 1;
+                } else {
+                    let _ = self.picker.cancel_request(key, block);
+                }
+            }
+        }
+        self.scratch = blocks;
+    }
+}

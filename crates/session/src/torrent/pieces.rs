@@ -1,0 +1,190 @@
+//! Blocks to disk and pieces through their hash check: a received block is queued for writing
+//! (stopping peer events while the write queue is over budget); once every block of a piece is
+//! on disk it is hashed and checked against the torrent (SHA-1, and the merkle tree for hybrid
+//! torrents); a passing piece is had and announced, a failing one is downloaded again. Reads
+//! for peers' requests are served from the disk too.
+
+use bytes::Bytes;
+use lt_core::PieceIndex;
+use lt_picker::{PeerKey, Received};
+use lt_storage::{DiskIo, PieceHashes, StorageError};
+use lt_wire::driver::Command;
+use lt_wire::Block as WireBlock;
+
+use super::checking::Checked;
+use super::peers::to_picker;
+use super::Torrent;
+
+/// A disk job finished (or the write queue drained); sent by the job's task to the torrent.
+pub(super) enum DiskEvent {
+    /// The start-up check finished.
+    Checked(Result<Box<Checked>, String>),
+    /// A block write finished.
+    Written {
+        block: lt_picker::Block,
+        result: Result<(), StorageError>,
+    },
+    /// The write queue drained below half its budget.
+    Space,
+    /// A piece was hashed.
+    Hashed {
+        piece: PieceIndex,
+        result: Result<PieceHashes, StorageError>,
+    },
+    /// A block was read for a peer.
+    Read {
+        peer: PeerKey,
+        block: WireBlock,
+        result: Result<Bytes, StorageError>,
+    },
+    /// The final flush finished.
+    Flushed(Result<(), StorageError>),
+}
+
+impl Torrent {
+    pub(super) fn on_disk_event(&mut self, event: DiskEvent) {
+        match event {
+            DiskEvent::Checked(checked) => self.on_checked(checked),
+            DiskEvent::Written { block, result } => self.on_written(block, result),
+            DiskEvent::Space => self.disk_blocked = false,
+            DiskEvent::Hashed { piece, result } => self.on_hashed(piece, result),
+            DiskEvent::Read {
+                peer,
+                block,
+                result,
+            } => {
+                if let Some(connection) = self.peers.get(&peer) {
+                    let command = match result {
+                        Ok(data) => {
+                            self.stats.uploaded += data.len() as u64;
+                            Command::Serve { block, data }
+                        }
+                        Err(_) => Command::RejectRequest(block),
+                    };
+                    let _ = connection.send(command);
+                }
+            }
+            DiskEvent::Flushed(Ok(())) => self.set_finished(),
+            DiskEvent::Flushed(Err(error)) => self.fail(error.to_string()),
+        }
+    }
+
+    /// A block arrived from `key`: count it, cancel it elsewhere, queue its write.
+    pub(super) fn on_block(&mut self, key: PeerKey, block: WireBlock, data: Bytes) {
+        let length = data.len() as u64;
+        self.stats.downloaded += length;
+        if let Some(peer) = self.peers.get_mut(&key) {
+            peer.outstanding = peer.outstanding.saturating_sub(1);
+            peer.received += length;
+        }
+        let picker_block = to_picker(block);
+        let cancel = match self.picker.block_received(key, picker_block) {
+            Ok(Received::New { cancel }) => cancel,
+            Ok(Received::Redundant) | Err(_) => {
+                self.stats.redundant += length;
+                return;
+            }
+        };
+        for other in cancel {
+            self.cancel_request(other, picker_block);
+        }
+        let Some(disk) = self.disk.as_ref() else {
+            return;
+        };
+        let written = disk.write_block(block.piece, block.offset, data);
+        let events = self.disk_sender.clone();
+        tokio::spawn(async move {
+            let result = written.await;
+            let _ = events.send(DiskEvent::Written {
+                block: picker_block,
+                result,
+            });
+        });
+        if !self.disk_blocked && disk.queue_full() {
+            self.disk_blocked = true;
+            let space = disk.wait_for_space();
+            let events = self.disk_sender.clone();
+            tokio::spawn(async move {
+                space.await;
+                let _ = events.send(DiskEvent::Space);
+            });
+        }
+    }
+
+    fn on_written(&mut self, block: lt_picker::Block, result: Result<(), StorageError>) {
+        if let Err(error) = result {
+            let _ = self.picker.write_failed(block);
+            return self.fail(error.to_string());
+        }
+        if !matches!(self.picker.block_finished(block), Ok(true)) {
+            return;
+        }
+        let Some(disk) = self.disk.as_ref() else {
+            return;
+        };
+        let piece = block.piece;
+        let hashed = disk.hash_piece(piece, self.verifier.kinds());
+        let events = self.disk_sender.clone();
+        tokio::spawn(async move {
+            let result = hashed.await;
+            let _ = events.send(DiskEvent::Hashed { piece, result });
+        });
+    }
+
+    fn on_hashed(&mut self, piece: PieceIndex, result: Result<PieceHashes, StorageError>) {
+        let hashes = match result {
+            Ok(hashes) => hashes,
+            Err(error) => return self.fail(error.to_string()),
+        };
+        if !self.verifier.verify_hashes(&self.info, piece, &hashes) {
+            self.stats.hash_failures += 1;
+            // Banning or parole for the senders is still to come; the blocks are free again.
+            let _ = self.picker.piece_failed(piece);
+            if let Some(disk) = self.disk.as_ref() {
+                // Dropping the future does not cancel the job.
+                drop(disk.clear_piece(piece));
+            }
+            self.request_from_all();
+            return;
+        }
+        let dropped = self.picker.piece_passed(piece).unwrap_or_default();
+        for (key, block) in dropped {
+            self.cancel_request(key, block);
+        }
+        for peer in self.peers.values() {
+            if peer.connected {
+                let _ = peer.send(Command::AnnouncePiece(piece));
+            }
+        }
+        if self.picker.is_finished() && !self.flushing {
+            self.flushing = true;
+            self.not_interested_in_anyone();
+            if let Some(disk) = self.disk.as_ref() {
+                let flushed = disk.flush();
+                let events = self.disk_sender.clone();
+                tokio::spawn(async move {
+                    let _ = events.send(DiskEvent::Flushed(flushed.await));
+                });
+            }
+        } else {
+            self.request_from_all();
+        }
+    }
+
+    /// Reads `block` for peer `key`, which asked for it.
+    pub(super) fn serve(&mut self, key: PeerKey, block: WireBlock) {
+        let Some(disk) = self.disk.as_ref() else {
+            return;
+        };
+        let read = disk.read_block(block.piece, block.offset, block.length);
+        let events = self.disk_sender.clone();
+        tokio::spawn(async move {
+            let result = read.await;
+            let _ = events.send(DiskEvent::Read {
+                peer: key,
+                block,
+                result,
+            });
+        });
+    }
+}

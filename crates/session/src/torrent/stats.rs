@@ -1,0 +1,101 @@
+//! Transfer counters, rates, and the status the task publishes.
+
+use std::time::Duration;
+
+use super::{Torrent, TICK};
+use crate::status::{TorrentState, TorrentStatus};
+
+/// How much of a new rate sample goes into the average each tick (about a 1 s time constant
+/// at 250 ms ticks).
+const SMOOTHING: f64 = 0.25;
+
+/// A smoothed bytes-per-second rate of a growing total.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Rate {
+    last_total: u64,
+    per_second: f64,
+}
+
+impl Rate {
+    /// Takes a sample: the total is now `total`, `elapsed` after the last sample.
+    pub(super) fn update(&mut self, total: u64, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64().max(1e-3);
+        let sample = total.saturating_sub(self.last_total) as f64 / seconds;
+        self.last_total = total;
+        self.per_second += (sample - self.per_second) * SMOOTHING;
+    }
+
+    /// Bytes per second.
+    pub(super) fn per_second(&self) -> f64 {
+        self.per_second
+    }
+}
+
+/// The torrent's counters.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    pub(super) downloaded: u64,
+    pub(super) uploaded: u64,
+    /// Bytes received that were not needed (duplicates, pieces had).
+    pub(super) redundant: u64,
+    pub(super) hash_failures: u32,
+    pub(super) last_peer_error: Option<String>,
+    pub(super) download_rate: Rate,
+    pub(super) upload_rate: Rate,
+}
+
+impl Torrent {
+    /// A tick passed: update every rate.
+    pub(super) fn update_rates(&mut self) {
+        self.stats.download_rate.update(self.stats.downloaded, TICK);
+        self.stats.upload_rate.update(self.stats.uploaded, TICK);
+        for peer in self.peers.values_mut() {
+            let received = peer.received;
+            peer.rate.update(received, TICK);
+        }
+    }
+
+    /// Publishes the current status to the handles.
+    pub(super) fn publish(&self) {
+        let total_pieces = self.info.num_pieces();
+        let num_pieces = self.picker.num_have();
+        let total_done = self
+            .picker
+            .have_pieces()
+            .iter_ones()
+            .map(|piece| u64::from(self.info.piece_size(lt_core::PieceIndex::new(piece as u32))))
+            .sum::<u64>();
+        let total_wanted = self.info.total_size();
+        let progress = match self.state {
+            TorrentState::CheckingFiles => self.check_progress(),
+            _ if total_wanted == 0 => 1.0,
+            _ => (total_done as f64 / total_wanted as f64) as f32,
+        };
+        let num_peers = self.peers.values().filter(|peer| peer.connected).count() as u32;
+        let status = TorrentStatus {
+            name: self.info.name().to_owned(),
+            save_path: self.config.save_path.clone(),
+            state: self.state,
+            error: self.error.clone(),
+            progress,
+            num_pieces,
+            total_pieces,
+            total_done,
+            total_wanted,
+            total_payload_download: self.stats.downloaded,
+            total_payload_upload: self.stats.uploaded,
+            download_payload_rate: self.stats.download_rate.per_second() as u64,
+            upload_payload_rate: self.stats.upload_rate.per_second() as u64,
+            num_peers,
+            num_seeds: self
+                .peers
+                .values()
+                .filter(|peer| peer.connected && peer.seed)
+                .count() as u32,
+            num_connecting: self.peers.len() as u32 - num_peers,
+            num_hash_failures: self.stats.hash_failures,
+            last_peer_error: self.stats.last_peer_error.clone(),
+        };
+        self.status.send_replace(status);
+    }
+}

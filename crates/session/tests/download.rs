@@ -1,0 +1,241 @@
+//! lt-session against seeds written here with lt-wire's driver (no software from outside):
+//! a download from two seeds, a piece corrupted once (hash failure, downloaded again), and a
+//! download that resumes from data already on disk.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lt_core::{Bitfield, PeerId};
+use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
+use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState, TorrentStatus};
+use lt_wire::driver::{run, Command, DriverEvent};
+use lt_wire::{Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig, WireEvent};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+const PIECE: u32 = 32 * 1024;
+
+/// A fresh directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("lt-session-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create the temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `dir/src/data.bin` of `length` pseudo-random bytes and its v1 torrent in 32 KiB pieces.
+fn make_torrent(dir: &Path, length: usize) -> (Vec<u8>, Arc<TorrentInfo>) {
+    let mut state = 0x1234_5678_u32;
+    let data: Vec<u8> = (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    let source = dir.join("src");
+    std::fs::create_dir_all(&source).expect("create src");
+    let file = source.join("data.bin");
+    std::fs::write(&file, &data).expect("write the data");
+    let mut torrent =
+        CreateTorrent::from_path(&file, TorrentKind::V1, Some(PIECE)).expect("create");
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    (
+        data,
+        Arc::new(TorrentInfo::from_bytes(&bytes).expect("load")),
+    )
+}
+
+/// A seed on 127.0.0.1 that unchokes whoever is interested and serves `data` from memory.
+/// With `corrupt`, the first block of that piece is sent once with a flipped byte.
+async fn start_seed(info: &TorrentInfo, data: Arc<Vec<u8>>, corrupt: Option<u32>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let info_hash = info.info_hashes().get_best();
+    let geometry = PieceGeometry::new(info.total_size(), info.piece_length()).expect("geometry");
+    let corrupted = Arc::new(AtomicBool::new(corrupt.is_none()));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let handshake = Handshake {
+                reserved: ReservedBits::lt_default(),
+                info_hash,
+                peer_id: PeerId::from_bytes(*b"-XX0000-session-seed"),
+            };
+            tokio::spawn(serve(
+                stream,
+                handshake,
+                geometry,
+                Arc::clone(&data),
+                corrupt,
+                Arc::clone(&corrupted),
+            ));
+        }
+    });
+    addr
+}
+
+async fn serve(
+    stream: TcpStream,
+    handshake: Handshake,
+    geometry: PieceGeometry,
+    data: Arc<Vec<u8>>,
+    corrupt: Option<u32>,
+    corrupted: Arc<AtomicBool>,
+) {
+    let now = tokio::time::Instant::now().into_std();
+    let mut connection = PeerConnection::new(WireConfig::default(), handshake, geometry, now);
+    let mut all = Bitfield::new(geometry.piece_count() as usize);
+    for piece in 0..geometry.piece_count() as usize {
+        all.set(piece);
+    }
+    connection.set_our_pieces(all).expect("our pieces");
+    let (commands, command_receiver) = mpsc::channel(4096);
+    let (event_sender, mut events) = mpsc::channel(64);
+    tokio::spawn(run(connection, stream, command_receiver, event_sender));
+    while let Some(event) = events.recv().await {
+        let command = match event {
+            DriverEvent::Wire(WireEvent::Interested) => Command::Unchoke,
+            DriverEvent::Wire(WireEvent::Requested(block)) => {
+                let start =
+                    u64::from(block.piece.get()) * u64::from(PIECE) + u64::from(block.offset);
+                let start = start as usize;
+                let mut bytes = data[start..start + block.length as usize].to_vec();
+                if corrupt == Some(block.piece.get())
+                    && block.offset == 0
+                    && !corrupted.swap(true, Ordering::SeqCst)
+                {
+                    bytes[0] ^= 0xff;
+                }
+                Command::Serve {
+                    block,
+                    data: Bytes::from(bytes),
+                }
+            }
+            DriverEvent::Wire(WireEvent::Closed(_)) => break,
+            _ => continue,
+        };
+        if commands.send(command).await.is_err() {
+            break;
+        }
+    }
+}
+
+fn params(info: &Arc<TorrentInfo>, save: &Path, peers: Vec<SocketAddr>) -> AddTorrentParams {
+    AddTorrentParams {
+        ti: Some(Arc::clone(info)),
+        save_path: save.to_str().expect("utf-8").to_owned(),
+        peers,
+        ..AddTorrentParams::default()
+    }
+}
+
+async fn download(info: &Arc<TorrentInfo>, save: &Path, peers: Vec<SocketAddr>) -> TorrentStatus {
+    let session = Session::new(SessionParams::default()).expect("session");
+    let handle = session
+        .add_torrent(params(info, save, peers))
+        .expect("add torrent");
+    tokio::time::timeout(Duration::from_secs(20), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 20 s: {:?}", handle.status()))
+        .expect("finished")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_from_two_seeds() {
+    let dir = TempDir::new("two-seeds");
+    let (data, info) = make_torrent(&dir.0, 40 * PIECE as usize + 1234);
+    let data = Arc::new(data);
+    let first = start_seed(&info, Arc::clone(&data), None).await;
+    let second = start_seed(&info, Arc::clone(&data), None).await;
+    let save = dir.0.join("out");
+    let status = download(&info, &save, vec![first, second]).await;
+    assert_eq!(status.state, TorrentState::Seeding);
+    assert_eq!(status.num_pieces, 41);
+    assert_eq!(status.progress, 1.0);
+    assert_eq!(status.num_hash_failures, 0);
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_piece_is_downloaded_again() {
+    let dir = TempDir::new("corrupt");
+    let (data, info) = make_torrent(&dir.0, 10 * PIECE as usize);
+    let data = Arc::new(data);
+    let seed = start_seed(&info, Arc::clone(&data), Some(3)).await;
+    let save = dir.0.join("out");
+    let status = download(&info, &save, vec![seed]).await;
+    assert_eq!(status.num_hash_failures, 1);
+    assert_eq!(status.total_payload_download, 11 * u64::from(PIECE));
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pieces_on_disk_are_not_downloaded_again() {
+    let dir = TempDir::new("resume");
+    let (data, info) = make_torrent(&dir.0, 12 * PIECE as usize + 99);
+    let data = Arc::new(data);
+    let save = dir.0.join("out");
+    std::fs::create_dir_all(&save).expect("create out");
+    // Everything but piece 5 (zeroed) is already there.
+    let mut partial = (*data).clone();
+    let five = 5 * PIECE as usize;
+    partial[five..five + PIECE as usize].fill(0);
+    std::fs::write(save.join("data.bin"), &partial).expect("write partial");
+    let seed = start_seed(&info, Arc::clone(&data), None).await;
+    let started = Instant::now();
+    let status = download(&info, &save, vec![seed]).await;
+    assert_eq!(status.total_payload_download, u64::from(PIECE));
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_is_reported() {
+    let dir = TempDir::new("refused");
+    let (_, info) = make_torrent(&dir.0, 3 * PIECE as usize);
+    // Bound and dropped: nothing listens there now.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("address");
+    let session = Session::new(SessionParams::default()).expect("session");
+    let handle = session
+        .add_torrent(params(&info, &dir.0.join("out"), vec![addr]))
+        .expect("add torrent");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = handle.status();
+        if status.state == TorrentState::Downloading
+            && status.num_peers + status.num_connecting == 0
+        {
+            let error = status.last_peer_error.expect("a reason");
+            assert!(error.contains("refused"), "{error}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status:?}");
+        handle.status_changed().await.expect("running");
+    }
+    assert!(session
+        .add_torrent(params(&info, &dir.0, Vec::new()))
+        .is_err());
+    assert!(session
+        .find_torrent(&info.info_hashes().get_best())
+        .is_some());
+}

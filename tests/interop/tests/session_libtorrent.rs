@@ -1,0 +1,151 @@
+//! lt-session downloads from libtorrent 2.x (its Python binding) seeding on 127.0.0.1, over
+//! plaintext TCP: a generated multi-file torrent, v1 and hybrid (pad files), must come out
+//! byte-identical; a second run on the same directory finds every piece on disk and downloads
+//! nothing.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lt_interop::{seeded_bytes, LibtorrentProcess, TempDir};
+use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
+use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState};
+
+/// Seeds `argv[1]` (a .torrent) from save path `argv[2]`: prints `ready PORT` once its check
+/// made it a seed, then peer alerts as `alert …`. Incoming plaintext connections only; the end
+/// of stdin ends it, and it never lives past 60 s.
+const SEED_SCRIPT: &str = r#"
+import os, sys, time, threading
+import libtorrent as lt
+
+ses = lt.session({
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "allow_multiple_connections_per_ip": True,
+    "out_enc_policy": int(lt.enc_policy.pe_disabled),
+    "alert_mask": lt.alert_category.error | lt.alert_category.peer,
+})
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(sys.argv[1])
+atp.save_path = sys.argv[2]
+h = ses.add_torrent(atp)
+deadline = time.time() + 15
+while not h.status().is_seeding:
+    if time.time() > deadline:
+        sys.exit("libtorrent did not finish checking")
+    time.sleep(0.02)
+print("ready", ses.listen_port(), flush=True)
+
+def commands():
+    for line in sys.stdin:
+        pass
+    os._exit(0)
+
+threading.Thread(target=commands, daemon=True).start()
+stop = time.time() + 60
+while time.time() < stop:
+    if ses.wait_for_alert(100) is not None:
+        for alert in ses.pop_alerts():
+            print("alert", type(alert).__name__, alert.message(), flush=True)
+"#;
+
+/// The files of the generated torrent: (path under the torrent's directory, size).
+const FILES: &[(&str, usize)] = &[
+    ("a.bin", 1_500_000),
+    ("sub/b.bin", 2 * 1024 * 1024 + 100),
+    ("sub/deeper/c.bin", 300_000),
+    ("z.txt", 17),
+];
+
+/// Writes the files under `root/payload` and makes a torrent of them in 64 KiB pieces.
+fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
+    let payload = root.join("payload");
+    for (index, (relative, size)) in FILES.iter().enumerate() {
+        let path = payload.join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+        std::fs::write(&path, seeded_bytes(index as u64 + 91, *size)).expect("write");
+    }
+    let mut torrent = CreateTorrent::from_path(&payload, kind, Some(64 * 1024)).expect("create");
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    let path = root.join("payload.torrent");
+    std::fs::write(&path, &bytes).expect("write the .torrent");
+    let info = TorrentInfo::from_bytes(&bytes).expect("our torrent loads");
+    (info, path.to_str().expect("utf-8").to_owned())
+}
+
+fn start_seed(torrent: &str, save: &Path) -> (LibtorrentProcess, u16) {
+    let save = save.to_str().expect("utf-8 path");
+    let process = LibtorrentProcess::start(SEED_SCRIPT, &[torrent, save]);
+    let ready = process
+        .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(20))
+        .expect("libtorrent did not get ready");
+    let port = ready[6..].trim().parse().expect("a port");
+    (process, port)
+}
+
+fn params(info: &TorrentInfo, save: &Path, peers: Vec<SocketAddr>) -> AddTorrentParams {
+    AddTorrentParams {
+        ti: Some(Arc::new(info.clone())),
+        save_path: save.to_str().expect("utf-8 path").to_owned(),
+        peers,
+        ..AddTorrentParams::default()
+    }
+}
+
+async fn download_from_libtorrent(kind: TorrentKind, name: &str) {
+    let dir = TempDir::new(name);
+    let seed_dir = dir.path().join("seed");
+    let download_dir = dir.path().join("download");
+    let (info, torrent) = make_torrent(&seed_dir, kind);
+    let (_libtorrent, port) = start_seed(&torrent, &seed_dir);
+
+    let started = Instant::now();
+    let session = Session::new(SessionParams::default()).expect("a session");
+    let peer = SocketAddr::from(([127, 0, 0, 1], port));
+    let handle = session
+        .add_torrent(params(&info, &download_dir, vec![peer]))
+        .expect("add the torrent");
+    let status = tokio::time::timeout(Duration::from_secs(30), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 30 s: {:?}", handle.status()))
+        .expect("the download finishes");
+    let elapsed = started.elapsed();
+    assert_eq!(status.state, TorrentState::Seeding);
+    assert_eq!(status.num_pieces, info.num_pieces());
+    assert_eq!(status.num_hash_failures, 0);
+    let total: usize = FILES.iter().map(|(_, size)| size).sum();
+    for (relative, _) in FILES {
+        let ours = std::fs::read(download_dir.join("payload").join(relative)).expect("our file");
+        let theirs = std::fs::read(seed_dir.join("payload").join(relative)).expect("the seed's");
+        assert!(ours == theirs, "{relative} differs");
+    }
+    eprintln!(
+        "{name}: {total} bytes in {} pieces from libtorrent in {elapsed:?} ({} payload bytes)",
+        info.num_pieces(),
+        status.total_payload_download
+    );
+
+    // A second run over the same files finds every piece and downloads nothing.
+    let again = Session::new(SessionParams::default()).expect("a session");
+    let handle = again
+        .add_torrent(params(&info, &download_dir, Vec::new()))
+        .expect("add the torrent again");
+    let status = tokio::time::timeout(Duration::from_secs(10), handle.wait_finished())
+        .await
+        .expect("the check finishes")
+        .expect("every piece is found on disk");
+    assert_eq!(status.num_pieces, info.num_pieces());
+    assert_eq!(status.total_payload_download, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_v1_multi_file_from_libtorrent() {
+    download_from_libtorrent(TorrentKind::V1, "session-v1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_hybrid_multi_file_from_libtorrent() {
+    download_from_libtorrent(TorrentKind::Hybrid, "session-hybrid").await;
+}
