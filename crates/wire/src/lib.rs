@@ -30,11 +30,12 @@
 //! - [`mse`]: Message Stream Encryption (MSE/PE), both roles, sans-I/O, with libtorrent's
 //!   encryption policies and error codes.
 //!
-//! Nothing in this crate but `driver` does I/O, reads a clock or spawns a task.
+//! Nothing in this crate but `driver` and `mse_stream` does I/O, reads a clock or spawns a task.
 //!
 //! # Feature flags
 //! - `testing`: the `testing::Pair` harness, for crates above that test with it.
-//! - `tokio`: `driver::run`, a [`PeerConnection`] on a tokio stream.
+//! - `tokio`: `driver::run`, a [`PeerConnection`] on a tokio stream, and `mse_stream`, an
+//!   MSE/PE-encrypted tokio stream.
 //!
 //! # Examples
 //! ```
@@ -73,6 +74,9 @@ mod fast;
 mod handshake;
 mod message;
 pub mod mse;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod mse_stream;
 #[cfg(test)]
 mod properties;
 mod reader;

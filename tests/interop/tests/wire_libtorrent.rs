@@ -3,8 +3,7 @@
 //! (ut_metadata, checked against the info-hash) and then download pieces (checked against the
 //! torrent's SHA-1s); and libtorrent downloads a whole torrent from us, served from memory.
 //!
-//! The encrypted variant (libtorrent with encryption forced) is in `mse.rs`'s territory; see
-//! docs/wire.md.
+//! The encrypted variant (libtorrent with encryption forced) is `wire_libtorrent_mse.rs`.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
