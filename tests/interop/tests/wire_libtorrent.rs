@@ -1,9 +1,9 @@
-//! lt-wire against libtorrent 2.x (its Python binding) on 127.0.0.1, plaintext, through the
-//! tokio driver: we fetch the metadata from a libtorrent seed starting from the info-hash only
-//! (ut_metadata, checked against the info-hash) and then download pieces (checked against the
-//! torrent's SHA-1s); and libtorrent downloads a whole torrent from us, served from memory.
-//!
-//! The encrypted variant (libtorrent with encryption forced) is `wire_libtorrent_mse.rs`.
+//! lt-wire against libtorrent 2.x (its Python binding) on 127.0.0.1 through the tokio driver:
+//! we fetch the metadata from a libtorrent seed starting from the info-hash only (ut_metadata,
+//! checked against the info-hash) and then download pieces (checked against the torrent's
+//! SHA-1s), in plaintext and with libtorrent forcing RC4 encryption (`mse_connect`, then the same
+//! driver over the `MseStream`); and libtorrent downloads a whole torrent from us, served from
+//! memory.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,32 +15,40 @@ use lt_core::{Bitfield, PeerId, PieceIndex, Sha1Hash, BLOCK_SIZE};
 use lt_interop::{seeded_bytes, LibtorrentProcess, TempDir};
 use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
 use lt_wire::driver::{run, Command, DriverEvent};
+use lt_wire::mse::{CryptoMode, EncLevel, MseConfig};
+use lt_wire::mse_stream::mse_connect;
 use lt_wire::{
     Block, Handshake, MetadataAssembler, MetadataProgress, PeerConnection, PieceGeometry,
     ReservedBits, WireConfig, WireEvent,
 };
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 /// Adds `argv[1]` (a .torrent) with save path `argv[2]`, as a seed (`argv[3]` = `seed`, waits
-/// until its check makes it one) or a downloader (`download`). Prints `ready PORT`, then
+/// until its check makes it one) or a downloader (`download`); `argv[4]` is `plain` (outgoing
+/// encryption off) or `forced` (MSE with RC4 only, both ways). Prints `ready PORT`, then
 /// `pieces N` whenever its piece count changes and, as a downloader, `finished N` once it
 /// seeds; peer errors and disconnects as `alert …`. `connect PORT` on stdin makes it connect
-/// to us (in plaintext: outgoing encryption is off); the end of stdin ends it, and it never
-/// lives past 60 s.
+/// to us; the end of stdin ends it, and it never lives past 60 s.
 const SESSION_SCRIPT: &str = r#"
 import os, sys, time, threading
 import libtorrent as lt
 
-torrent, save, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-ses = lt.session({
+torrent, save, mode, encryption = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+settings = {
     "listen_interfaces": "127.0.0.1:0",
     "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
     "allow_multiple_connections_per_ip": True,
     # Plaintext: libtorrent would open its outgoing connections with MSE first.
     "out_enc_policy": int(lt.enc_policy.pe_disabled),
     "alert_mask": lt.alert_category.error | lt.alert_category.peer,
-})
+}
+if encryption == "forced":
+    settings["out_enc_policy"] = int(lt.enc_policy.pe_forced)
+    settings["in_enc_policy"] = int(lt.enc_policy.pe_forced)
+    settings["allowed_enc_level"] = int(lt.enc_level.pe_rc4)
+ses = lt.session(settings)
 atp = lt.add_torrent_params()
 atp.ti = lt.torrent_info(torrent)
 atp.save_path = save
@@ -107,9 +115,14 @@ fn geometry_of(info: &TorrentInfo) -> PieceGeometry {
 }
 
 /// Starts libtorrent and waits for its listen port.
-fn start_libtorrent(torrent: &str, save: &Path, mode: &str) -> (LibtorrentProcess, u16) {
+fn start_libtorrent(
+    torrent: &str,
+    save: &Path,
+    mode: &str,
+    encryption: &str,
+) -> (LibtorrentProcess, u16) {
     let save = save.to_str().expect("utf-8 path");
-    let process = LibtorrentProcess::start(SESSION_SCRIPT, &[torrent, save, mode]);
+    let process = LibtorrentProcess::start(SESSION_SCRIPT, &[torrent, save, mode, encryption]);
     let ready = process
         .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(15))
         .expect("libtorrent did not get ready");
@@ -118,10 +131,13 @@ fn start_libtorrent(torrent: &str, save: &Path, mode: &str) -> (LibtorrentProces
 }
 
 /// Spawns the driver on `stream`; returns the command sender and the event receiver.
-fn drive(
+fn drive<S>(
     connection: PeerConnection,
-    stream: TcpStream,
-) -> (mpsc::Sender<Command>, mpsc::Receiver<DriverEvent>) {
+    stream: S,
+) -> (mpsc::Sender<Command>, mpsc::Receiver<DriverEvent>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let (commands, command_receiver) = mpsc::channel(64);
     let (event_sender, events) = mpsc::channel(64);
     tokio::spawn(run(connection, stream, command_receiver, event_sender));
@@ -149,12 +165,46 @@ async fn metadata_then_pieces_from_a_libtorrent_seed() {
     let dir = TempDir::new("wire-seed");
     // 1100 pieces of 16 KiB: an info dictionary of about 22 KB, two ut_metadata pieces.
     let (data, torrent, torrent_path) = make_torrent(dir.path(), 1100 * 16384 + 1234, 16384);
-    let (libtorrent, port) = start_libtorrent(&torrent_path, dir.path(), "seed");
-    let info_hash = torrent.info_hash();
-
+    let (libtorrent, port) = start_libtorrent(&torrent_path, dir.path(), "seed", "plain");
     let stream = TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("connect");
+    fetch_metadata_then_pieces(stream, &torrent, &data).await;
+    drop(libtorrent);
+}
+
+#[tokio::test]
+async fn metadata_then_pieces_from_a_libtorrent_seed_over_rc4() {
+    let dir = TempDir::new("wire-mse-seed");
+    let (data, torrent, torrent_path) = make_torrent(dir.path(), 1100 * 16384 + 1234, 16384);
+    let (libtorrent, port) = start_libtorrent(&torrent_path, dir.path(), "seed", "forced");
+    let tcp = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let config = MseConfig {
+        allowed_enc_level: EncLevel::Rc4,
+        ..MseConfig::default()
+    };
+    let stream = tokio::time::timeout(
+        TEST_TIMEOUT,
+        mse_connect(tcp, &config, torrent.info_hash(), [9; 32]),
+    )
+    .await
+    .expect("the MSE handshake in time")
+    .expect("libtorrent accepts our MSE handshake");
+    assert_eq!(stream.mode(), CryptoMode::Rc4);
+    fetch_metadata_then_pieces(stream, &torrent, &data).await;
+    drop(libtorrent);
+}
+
+/// Over `stream` (already connected to a libtorrent seed of `torrent`, holding `data`): fetches
+/// the metadata from the info-hash alone, then the first eight pieces and the short last one,
+/// checking everything against the torrent.
+async fn fetch_metadata_then_pieces<S>(stream: S, torrent: &TorrentInfo, data: &[u8])
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let info_hash = torrent.info_hash();
     let mut connection =
         PeerConnection::without_metadata(WireConfig::default(), hello(info_hash), Instant::now());
     connection.set_peer_address(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -252,7 +302,6 @@ async fn metadata_then_pieces_from_a_libtorrent_seed() {
     expected.sort_unstable();
     assert_eq!(verified, expected);
     command(&commands, Command::Close).await;
-    drop(libtorrent);
 }
 
 #[tokio::test]
@@ -261,7 +310,7 @@ async fn libtorrent_downloads_a_torrent_from_us() {
     let theirs = TempDir::new("wire-theirs");
     // Seven pieces of 32 KiB (two blocks each), the last of 5000 bytes.
     let (data, torrent, torrent_path) = make_torrent(ours.path(), 6 * 32768 + 5000, 32768);
-    let (mut libtorrent, _) = start_libtorrent(&torrent_path, theirs.path(), "download");
+    let (mut libtorrent, _) = start_libtorrent(&torrent_path, theirs.path(), "download", "plain");
 
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("listen");
     let port = listener.local_addr().expect("address").port();
