@@ -75,6 +75,12 @@ enum Command {
     /// verified and written; with status 2 and one `error: …` line when the download fails
     /// (no peers, every peer failed, nothing received for too long, a disk error).
     Download(commands::download::DownloadArgs),
+    /// Seed a torrent from the files in DIR until interrupted (Ctrl-C), with a status line.
+    ///
+    /// The files are checked first; peers are accepted on --listen and the --peer addresses
+    /// are connected. Prints `listening on ADDR` for each address; exits with status 2 and one
+    /// `error: …` line when it cannot listen or read the files.
+    Seed(commands::seed::SeedArgs),
     /// Print the magnet link of a .torrent file.
     Magnet {
         /// The .torrent file.
@@ -96,6 +102,7 @@ fn main() -> ExitCode {
         Command::Magnet { torrent } => commands::magnet::run(&torrent),
         Command::Create(args) => commands::create::run(&args),
         Command::Download(args) => commands::download::run(&args),
+        Command::Seed(args) => commands::seed::run(&args),
         Command::Check { torrent, dir, json } => commands::check::run(&torrent, &dir, json),
         Command::Tracker(command) => commands::tracker::run(&command),
     };

@@ -1,5 +1,6 @@
-//! `lt download` as a user runs it, where it must fail: no peers, a peer that refuses,
-//! options not supported yet; and a re-run over complete data, which downloads nothing.
+//! `lt download` as a user runs it, where it must fail: no peers, a peer that refuses, bad
+//! options; a re-run over complete data, which downloads nothing; and `lt seed` feeding
+//! `lt download`.
 //! Downloads from real peers are in tests/interop (session_libtorrent.rs).
 
 use std::path::{Path, PathBuf};
@@ -101,15 +102,72 @@ fn complete_data_downloads_nothing() {
 }
 
 #[test]
-fn unsupported_options_are_errors() {
+fn bad_options_are_errors() {
     let dir = setup("unsupported");
     let torrent = path(&dir, "t.torrent");
     let out = path(&dir, "out");
-    let listen = lt(&["download", &torrent, "-o", &out, "--listen", "0.0.0.0:6881"]);
-    fails_with(&listen, "--listen is not supported yet");
-    let seed = lt(&["download", &torrent, "-o", &out, "--seed-after"]);
-    fails_with(&seed, "--seed-after is not supported yet");
+    let listen = lt(&["download", &torrent, "-o", &out, "--listen", "eth0:6881"]);
+    fails_with(&listen, "invalid listen interface");
     let bad_peer = lt(&["download", &torrent, "-o", &out, "--peer", "nonsense"]);
     fails_with(&bad_peer, "invalid peer");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn lt_seed_serves_lt_download_until_interrupted() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = setup("seed");
+    let torrent = path(&dir, "t.torrent");
+    let mut seed = Command::new(env!("CARGO_BIN_EXE_lt"))
+        .args([
+            "seed",
+            &torrent,
+            &path(&dir, "data"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lt seed");
+    let mut lines = BufReader::new(seed.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+
+    let output = lt(&[
+        "download",
+        &torrent,
+        "-o",
+        &path(&dir, "out"),
+        "--peer",
+        &addr,
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("4 pieces verified"), "{stdout}");
+    assert_eq!(
+        std::fs::read(dir.join("out/a.bin")).expect("downloaded"),
+        std::fs::read(dir.join("data/a.bin")).expect("source")
+    );
+
+    // Ctrl-C ends seeding with a summary line.
+    let interrupted = Command::new("kill")
+        .args(["-INT", &seed.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    let status = seed.wait().expect("lt seed exits");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(status.success(), "{status:?} {rest:?}");
+    assert!(
+        rest.iter()
+            .any(|line| line.contains("stopped seeding") && line.contains("97.66 KiB uploaded")),
+        "{rest:?}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -7,6 +7,9 @@ pub enum SessionError {
     /// [`Session::new`](crate::Session::new) was called outside a tokio runtime.
     #[error("the session must be created inside a tokio runtime")]
     NoRuntime,
+    /// A setting has a value the session cannot use; the message says which.
+    #[error("invalid setting: {0}")]
+    InvalidSetting(String),
     /// The torrent has no metadata (a magnet link); downloading metadata is not supported yet.
     #[error("the torrent has no metadata (magnet links are not supported yet)")]
     NoMetadata,

@@ -6,6 +6,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::error::SessionError;
 use crate::status::TorrentStatus;
+use crate::stream::BoxedStream;
 use crate::torrent::TorrentCommand;
 
 /// A torrent in a [`Session`](crate::Session) (libtorrent's `torrent_handle`): cheap to clone,
@@ -45,6 +46,17 @@ impl TorrentHandle {
     pub fn connect_peer(&self, addr: SocketAddr) -> Result<(), SessionError> {
         self.commands
             .send(TorrentCommand::ConnectPeer(addr))
+            .map_err(|_| SessionError::TorrentRemoved)
+    }
+
+    /// Hands an accepted connection that named this torrent to its task.
+    pub(crate) fn attach_incoming(
+        &self,
+        stream: BoxedStream,
+        addr: SocketAddr,
+    ) -> Result<(), SessionError> {
+        self.commands
+            .send(TorrentCommand::Incoming { stream, addr })
             .map_err(|_| SessionError::TorrentRemoved)
     }
 

@@ -34,14 +34,22 @@
 #![forbid(unsafe_code)]
 
 // Module list: one line per module; keep sorted.
+mod choker;
 mod error;
 mod handle;
+mod listener;
+mod random;
+mod registry;
 mod session;
+mod settings;
 mod status;
+mod stream;
 mod torrent;
 
 pub use crate::error::SessionError;
 pub use crate::handle::TorrentHandle;
-pub use crate::session::{Session, SessionParams, Settings};
+pub use crate::session::{Session, SessionParams};
+pub use crate::settings::Settings;
 pub use crate::status::{TorrentState, TorrentStatus};
 pub use lt_metainfo::AddTorrentParams;
+pub use lt_wire::mse::{EncLevel, EncPolicy};

@@ -1,51 +1,19 @@
 //! [`Session`]: the torrents of one client, and the settings they share.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use lt_core::{PeerId, Sha1Hash};
 use lt_metainfo::AddTorrentParams;
 
 use crate::error::SessionError;
 use crate::handle::TorrentHandle;
+use crate::listener;
+use crate::random::random_u64;
+use crate::registry::Registry;
+use crate::settings::Settings;
 use crate::torrent::{self, TorrentConfig};
-
-/// The session's settings (libtorrent's `settings_pack`, the names used so far).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Settings {
-    /// libtorrent's `peer_fingerprint`: the first 8 bytes of our peer id (default `-LT0100-`);
-    /// the other 12 are random.
-    pub peer_fingerprint: String,
-    /// libtorrent's `peer_connect_timeout` (default 15 s).
-    pub peer_connect_timeout: Duration,
-    /// libtorrent's `max_queued_disk_bytes` (default 1 MiB): block writes queued beyond this
-    /// stop reading from peers until the disk catches up.
-    pub max_queued_disk_bytes: u64,
-    /// libtorrent's `aio_threads`: disk threads per torrent (0, the default: one per core).
-    pub aio_threads: usize,
-    /// libtorrent's `max_out_request_queue` (default 500): most requests out to one peer.
-    pub max_out_request_queue: usize,
-    /// libtorrent's `request_queue_time` (default 3 s): a peer is sent requests for this long
-    /// at its current rate.
-    pub request_queue_time: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            peer_fingerprint: "-LT0100-".to_owned(),
-            peer_connect_timeout: Duration::from_secs(15),
-            max_queued_disk_bytes: lt_storage::DEFAULT_MAX_QUEUED_BYTES,
-            aio_threads: 0,
-            max_out_request_queue: 500,
-            request_queue_time: Duration::from_secs(3),
-        }
-    }
-}
 
 /// What a [`Session`] starts from (libtorrent's `session_params`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,30 +34,63 @@ impl SessionParams {
 /// A BitTorrent session: the torrents of one client (libtorrent's `session`).
 ///
 /// Torrents run as tasks on the tokio runtime the session was created in; dropping the session
-/// does not stop them while their handles live (removing torrents is still to come).
+/// stops accepting peers but does not stop the torrents while their handles live (removing
+/// torrents is still to come).
 #[derive(Debug)]
 pub struct Session {
     settings: Arc<Settings>,
     peer_id: PeerId,
     runtime: tokio::runtime::Handle,
-    /// Held for a look-up or a push only, never across an `.await`.
-    torrents: Mutex<Vec<(Sha1Hash, TorrentHandle)>>,
+    torrents: Registry,
+    /// The addresses we accept peers on (ports resolved).
+    listen_addrs: Vec<SocketAddr>,
+    /// The `listen_interfaces` entries that could not be bound, with why.
+    listen_errors: Vec<String>,
+    /// The accepting tasks, aborted when the session is dropped.
+    acceptors: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Session {
-    /// A session with `params`, running its tasks on the current tokio runtime.
+    /// A session with `params`, running its tasks on the current tokio runtime. It listens on
+    /// `listen_interfaces`; entries that cannot be bound are skipped and reported by
+    /// [`listen_errors`](Self::listen_errors).
     ///
     /// # Errors
-    /// [`SessionError::NoRuntime`] outside a tokio runtime.
+    /// [`SessionError::NoRuntime`] outside a tokio runtime;
+    /// [`SessionError::InvalidSetting`] when `listen_interfaces` does not parse.
     pub fn new(params: SessionParams) -> Result<Self, SessionError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| SessionError::NoRuntime)?;
         let peer_id = make_peer_id(&params.settings.peer_fingerprint);
-        Ok(Self {
-            settings: Arc::new(params.settings),
+        let interfaces = listener::parse_listen_interfaces(&params.settings.listen_interfaces)
+            .map_err(SessionError::InvalidSetting)?;
+        let settings = Arc::new(params.settings);
+        let torrents = Registry::default();
+        let mut session = Self {
+            settings,
             peer_id,
             runtime,
-            torrents: Mutex::new(Vec::new()),
-        })
+            torrents,
+            listen_addrs: Vec::new(),
+            listen_errors: Vec::new(),
+            acceptors: Vec::new(),
+        };
+        for addr in interfaces {
+            match listener::bind(addr).and_then(|socket| Ok((socket.local_addr()?, socket))) {
+                Ok((local, socket)) => {
+                    session.listen_addrs.push(local);
+                    let accept = listener::accept_loop(
+                        socket,
+                        session.torrents.clone(),
+                        Arc::clone(&session.settings),
+                    );
+                    session.acceptors.push(session.runtime.spawn(accept));
+                }
+                Err(error) => session
+                    .listen_errors
+                    .push(format!("cannot listen on {addr}: {error}")),
+            }
+        }
+        Ok(session)
     }
 
     /// Our peer id.
@@ -104,54 +105,63 @@ impl Session {
         &self.settings
     }
 
+    /// The addresses the session accepts peers on (with the ports chosen for port 0).
+    #[must_use]
+    pub fn listen_addrs(&self) -> &[SocketAddr] {
+        &self.listen_addrs
+    }
+
+    /// The port of the first listen address (libtorrent's `listen_port()`), if any is bound.
+    #[must_use]
+    pub fn listen_port(&self) -> Option<u16> {
+        self.listen_addrs.first().map(SocketAddr::port)
+    }
+
+    /// Why `listen_interfaces` entries could not be bound (libtorrent's `listen_failed_alert`).
+    #[must_use]
+    pub fn listen_errors(&self) -> &[String] {
+        &self.listen_errors
+    }
+
     /// Adds a torrent and starts it: its files are checked (pieces already on disk are not
-    /// downloaded again), then `params.peers` are connected. Needs the metadata (`params.ti`);
-    /// files go under `params.save_path`.
+    /// downloaded again), then `params.peers` are connected and incoming peers for it are
+    /// accepted. Needs the metadata (`params.ti`); files go under `params.save_path`.
     ///
     /// # Errors
     /// [`SessionError::NoMetadata`] without `ti`, [`SessionError::DuplicateTorrent`],
     /// [`SessionError::InvalidTorrent`].
     pub fn add_torrent(&self, params: AddTorrentParams) -> Result<TorrentHandle, SessionError> {
         let info = params.ti.clone().ok_or(SessionError::NoMetadata)?;
-        let info_hash = info.info_hashes().get_best();
-        let mut torrents = self.torrents.lock().unwrap_or_else(PoisonError::into_inner);
-        if torrents.iter().any(|(hash, _)| *hash == info_hash) {
-            return Err(SessionError::DuplicateTorrent);
-        }
         let config = TorrentConfig {
             settings: Arc::clone(&self.settings),
             peer_id: self.peer_id,
             save_path: PathBuf::from(&params.save_path),
             picker_seed: random_u64(),
         };
-        let handle = torrent::start(&self.runtime, info, params.peers, config)?;
-        torrents.push((info_hash, handle.clone()));
-        Ok(handle)
+        self.torrents.add(info.info_hashes(), || {
+            torrent::start(&self.runtime, info, params.peers, config)
+        })
     }
 
     /// The torrent with this info-hash (v1, or v2 truncated), if it is in the session.
     #[must_use]
     pub fn find_torrent(&self, info_hash: &Sha1Hash) -> Option<TorrentHandle> {
-        let torrents = self.torrents.lock().unwrap_or_else(PoisonError::into_inner);
-        torrents
-            .iter()
-            .find(|(hash, _)| hash == info_hash)
-            .map(|(_, handle)| handle.clone())
+        self.torrents.find_by_wire_hash(info_hash)
     }
 
     /// Every torrent in the session.
     #[must_use]
     pub fn get_torrents(&self) -> Vec<TorrentHandle> {
-        let torrents = self.torrents.lock().unwrap_or_else(PoisonError::into_inner);
-        torrents.iter().map(|(_, handle)| handle.clone()).collect()
+        self.torrents.handles()
     }
 }
 
-/// A random 64-bit value from the standard library's randomly keyed hasher.
-fn random_u64() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(0x6c74);
-    hasher.finish()
+impl Drop for Session {
+    fn drop(&mut self) {
+        for acceptor in &self.acceptors {
+            acceptor.abort();
+        }
+    }
 }
 
 /// `fingerprint` (cut or padded to 8 bytes) followed by 12 random alphanumerics.

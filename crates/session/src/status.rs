@@ -54,6 +54,8 @@ pub struct TorrentStatus {
     pub num_seeds: u32,
     /// Outgoing connections being made.
     pub num_connecting: u32,
+    /// Peers we unchoke, optimistic unchokes included (libtorrent's `num_uploads`).
+    pub num_uploads: u32,
     /// Pieces that failed their hash check this session.
     pub num_hash_failures: u32,
     /// Why the last peer connection ended (or failed to open), if one did.

@@ -3,64 +3,22 @@
 //! download that resumes from data already on disk.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use lt_core::{Bitfield, PeerId};
-use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
-use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState, TorrentStatus};
+use lt_metainfo::TorrentInfo;
+use lt_session::{Session, SessionParams, TorrentState, TorrentStatus};
 use lt_wire::driver::{run, Command, DriverEvent};
+
+mod common;
+use common::{make_torrent, params, TempDir, PIECE};
 use lt_wire::{Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig, WireEvent};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-
-const PIECE: u32 = 32 * 1024;
-
-/// A fresh directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("lt-session-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create the temp dir");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `dir/src/data.bin` of `length` pseudo-random bytes and its v1 torrent in 32 KiB pieces.
-fn make_torrent(dir: &Path, length: usize) -> (Vec<u8>, Arc<TorrentInfo>) {
-    let mut state = 0x1234_5678_u32;
-    let data: Vec<u8> = (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect();
-    let source = dir.join("src");
-    std::fs::create_dir_all(&source).expect("create src");
-    let file = source.join("data.bin");
-    std::fs::write(&file, &data).expect("write the data");
-    let mut torrent =
-        CreateTorrent::from_path(&file, TorrentKind::V1, Some(PIECE)).expect("create");
-    torrent.hash_pieces(|_, _| {}).expect("hash");
-    let bytes = torrent.generate_bytes().expect("generate");
-    (
-        data,
-        Arc::new(TorrentInfo::from_bytes(&bytes).expect("load")),
-    )
-}
 
 /// A seed on 127.0.0.1 that unchokes whoever is interested and serves `data` from memory.
 /// With `corrupt`, the first block of that piece is sent once with a flipped byte.
@@ -133,15 +91,6 @@ async fn serve(
         if commands.send(command).await.is_err() {
             break;
         }
-    }
-}
-
-fn params(info: &Arc<TorrentInfo>, save: &Path, peers: Vec<SocketAddr>) -> AddTorrentParams {
-    AddTorrentParams {
-        ti: Some(Arc::clone(info)),
-        save_path: save.to_str().expect("utf-8").to_owned(),
-        peers,
-        ..AddTorrentParams::default()
     }
 }
 

@@ -1,7 +1,8 @@
-//! `lt download TORRENT -o DIR [--peer HOST:PORT]…`: download a torrent from the peers given,
-//! with a progress bar, and exit once every piece is verified and written.
+//! `lt download TORRENT -o DIR [--peer HOST:PORT]… [--listen ADDR] [--seed-after]`: download
+//! a torrent with a progress bar, and exit once every piece is verified and written (or keep
+//! seeding with `--seed-after`).
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{HumanBytes, HumanDuration, ProgressBar, ProgressStyle};
 use lt_metainfo::TorrentInfo;
-use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState, TorrentStatus};
+use lt_session::{AddTorrentParams, TorrentState, TorrentStatus};
+
+use super::session_ui::{
+    print_listening, resolve_peers, seed_until_interrupted, start_session, REFRESH,
+};
 
 /// Options of `lt download`.
 #[derive(Debug, clap::Args)]
@@ -22,10 +27,12 @@ pub(crate) struct DownloadArgs {
     /// A peer to download from (repeatable). Trackers and DHT are not used yet.
     #[arg(long = "peer", value_name = "HOST:PORT")]
     peers: Vec<String>,
-    /// Accept incoming connections on this address (not supported yet).
+    /// Accept peers on these addresses (libtorrent's `listen_interfaces`: `IP:PORT`, comma
+    /// separated, IPv6 in brackets; port 0 picks one). Default: `0.0.0.0:6881,[::]:6881` when
+    /// free.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Keep seeding after the download finished (not supported yet).
+    /// Keep seeding after the download finished, until interrupted (Ctrl-C).
     #[arg(long)]
     seed_after: bool,
     /// Give up when no payload arrived for this many seconds.
@@ -33,19 +40,10 @@ pub(crate) struct DownloadArgs {
     stall_timeout: u64,
 }
 
-/// How often the bar moves: its lock is costly.
-const REFRESH: Duration = Duration::from_millis(250);
-
 /// How long no peer may be connected or connecting before giving up.
 const NO_PEERS_GRACE: Duration = Duration::from_secs(1);
 
 pub(crate) fn run(args: &DownloadArgs) -> anyhow::Result<()> {
-    if args.listen.is_some() {
-        anyhow::bail!("--listen is not supported yet (only outgoing connections)");
-    }
-    if args.seed_after {
-        anyhow::bail!("--seed-after is not supported yet");
-    }
     let info = TorrentInfo::from_file(&args.torrent)
         .with_context(|| format!("cannot load {}", args.torrent.display()))?;
     let peers = resolve_peers(&args.peers)?;
@@ -56,26 +54,16 @@ pub(crate) fn run(args: &DownloadArgs) -> anyhow::Result<()> {
     runtime.block_on(download(args, info, peers))
 }
 
-fn resolve_peers(peers: &[String]) -> anyhow::Result<Vec<SocketAddr>> {
-    let mut resolved = Vec::new();
-    for peer in peers {
-        let addr = peer
-            .to_socket_addrs()
-            .with_context(|| format!("invalid peer {peer:?} (expected HOST:PORT)"))?
-            .next()
-            .with_context(|| format!("peer {peer:?} resolves to no address"))?;
-        resolved.push(addr);
-    }
-    Ok(resolved)
-}
-
 async fn download(
     args: &DownloadArgs,
     info: TorrentInfo,
     peers: Vec<SocketAddr>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let session = Session::new(SessionParams::default())?;
+    let session = start_session(args.listen.as_deref())?;
+    if args.listen.is_some() || args.seed_after {
+        print_listening(&session);
+    }
     let save_path = args
         .output
         .to_str()
@@ -108,7 +96,7 @@ async fn download(
             break status;
         }
         if status.state == TorrentState::Downloading {
-            if peers.is_empty() {
+            if peers.is_empty() && args.listen.is_none() {
                 bar.abandon();
                 anyhow::bail!(
                     "no peers to download from: give --peer HOST:PORT \
@@ -154,6 +142,9 @@ async fn download(
         HumanBytes((downloaded as f64 / seconds.max(1e-3)) as u64),
         status.num_hash_failures,
     );
+    if args.seed_after {
+        seed_until_interrupted(&handle).await?;
+    }
     Ok(())
 }
 

@@ -6,4 +6,6 @@ pub(crate) mod create;
 pub(crate) mod download;
 pub(crate) mod info;
 pub(crate) mod magnet;
+pub(crate) mod seed;
+pub(crate) mod session_ui;
 pub(crate) mod tracker;

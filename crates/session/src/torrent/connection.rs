@@ -1,5 +1,7 @@
-//! The task of one peer connection: connect over TCP, run lt-wire's driver on the stream, and
-//! forward its events to the torrent's task, tagged with the peer's key.
+//! The task of one peer connection: connect over TCP (MSE first when `out_enc_policy` says
+//! so, with libtorrent's plaintext retry under `pe_enabled`) or take an accepted stream, run
+//! lt-wire's driver on it, and forward its events to the torrent's task, tagged with the
+//! peer's key.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -7,9 +9,13 @@ use std::time::Duration;
 use lt_core::Bitfield;
 use lt_picker::PeerKey;
 use lt_wire::driver::{self, Command, DriverEvent};
+use lt_wire::mse::{EncPolicy, EncryptionSettings, OutgoingHandshake};
+use lt_wire::mse_stream::mse_connect;
 use lt_wire::{Handshake, PeerConnection, PieceGeometry, WireConfig};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+
+use crate::stream::BoxedStream;
 
 /// Events a driver may queue before it waits for the forwarder.
 const DRIVER_EVENT_QUEUE: usize = 64;
@@ -24,18 +30,31 @@ pub(super) enum PeerMessage {
     Ended(Option<String>),
 }
 
+/// Where a peer's stream comes from.
+pub(super) enum Origin {
+    /// We connect to the peer's address.
+    Outgoing,
+    /// The peer connected to us; its handshake named this torrent.
+    Incoming(BoxedStream),
+}
+
 /// Everything a peer task needs to open its connection.
 pub(super) struct PeerSetup {
     pub(super) key: PeerKey,
     pub(super) addr: SocketAddr,
+    pub(super) origin: Origin,
     pub(super) handshake: Handshake,
     pub(super) geometry: PieceGeometry,
     pub(super) our_pieces: Bitfield,
     pub(super) connect_timeout: Duration,
+    pub(super) handshake_timeout: Duration,
+    pub(super) encryption: EncryptionSettings,
+    /// Draws the MSE key and pads.
+    pub(super) mse_seed: [u8; 32],
     pub(super) events: mpsc::Sender<(PeerKey, PeerMessage)>,
 }
 
-/// Runs one outgoing connection until it closes, then reports [`PeerMessage::Ended`].
+/// Runs one connection until it closes, then reports [`PeerMessage::Ended`].
 pub(super) async fn run_peer(setup: PeerSetup, commands: mpsc::Receiver<Command>) {
     let events = setup.events.clone();
     let key = setup.key;
@@ -43,16 +62,47 @@ pub(super) async fn run_peer(setup: PeerSetup, commands: mpsc::Receiver<Command>
     let _ = events.send((key, PeerMessage::Ended(result.err()))).await;
 }
 
+/// Opens an outgoing connection: MSE first unless `out_enc_policy` says plaintext; a failed
+/// MSE attempt is retried in plaintext on a new connection under `pe_enabled`.
+async fn connect(setup: &PeerSetup) -> Result<BoxedStream, String> {
+    let tcp = || async {
+        let stream = tokio::time::timeout(setup.connect_timeout, TcpStream::connect(setup.addr))
+            .await
+            .map_err(|_| format!("connecting to {} timed out", setup.addr))?
+            .map_err(|error| format!("connecting to {}: {error}", setup.addr))?;
+        // Requests and haves are small: send them at once.
+        let _ = stream.set_nodelay(true);
+        Ok::<_, String>(stream)
+    };
+    if setup.encryption.outgoing_handshake(true) == OutgoingHandshake::Encrypted {
+        let stream = tcp().await?;
+        let config = setup.encryption.mse_config();
+        let info_hash = setup.handshake.info_hash;
+        let attempt = tokio::time::timeout(
+            setup.handshake_timeout,
+            mse_connect(stream, &config, info_hash, setup.mse_seed),
+        )
+        .await;
+        let error = match attempt {
+            Ok(Ok(stream)) => return Ok(Box::new(stream)),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "the encrypted handshake timed out".to_owned(),
+        };
+        if setup.encryption.out_enc_policy == EncPolicy::Forced {
+            return Err(format!("{}: {error}", setup.addr));
+        }
+    }
+    Ok(Box::new(tcp().await?))
+}
+
 async fn connect_and_drive(
-    setup: PeerSetup,
+    mut setup: PeerSetup,
     commands: mpsc::Receiver<Command>,
 ) -> Result<(), String> {
-    let stream = tokio::time::timeout(setup.connect_timeout, TcpStream::connect(setup.addr))
-        .await
-        .map_err(|_| format!("connecting to {} timed out", setup.addr))?
-        .map_err(|error| format!("connecting to {}: {error}", setup.addr))?;
-    // Requests and haves are small: send them at once.
-    let _ = stream.set_nodelay(true);
+    let stream = match std::mem::replace(&mut setup.origin, Origin::Outgoing) {
+        Origin::Incoming(stream) => stream,
+        Origin::Outgoing => connect(&setup).await?,
+    };
     let now = tokio::time::Instant::now().into_std();
     let mut connection =
         PeerConnection::new(WireConfig::default(), setup.handshake, setup.geometry, now);

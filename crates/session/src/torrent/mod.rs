@@ -9,6 +9,7 @@
 //! taking peer events, so the peer tasks stop reading their sockets.
 
 mod checking;
+mod choking;
 mod connection;
 mod peers;
 mod pieces;
@@ -29,14 +30,16 @@ use lt_wire::PieceGeometry;
 use tokio::sync::{mpsc, watch};
 
 use self::checking::Checked;
+use self::choking::ChokeTimers;
 use self::connection::PeerMessage;
 use self::peers::Peer;
 use self::pieces::DiskEvent;
 use self::stats::Stats;
 use crate::error::SessionError;
 use crate::handle::TorrentHandle;
-use crate::session::Settings;
+use crate::settings::Settings;
 use crate::status::{TorrentState, TorrentStatus};
+use crate::stream::BoxedStream;
 
 /// How often rates are updated and the status is published.
 const TICK: Duration = Duration::from_millis(250);
@@ -45,10 +48,23 @@ const TICK: Duration = Duration::from_millis(250);
 const PEER_EVENT_QUEUE: usize = 256;
 
 /// What a [`TorrentHandle`] asks of its torrent's task.
-#[derive(Debug)]
 pub(crate) enum TorrentCommand {
     /// Connect to this peer.
     ConnectPeer(SocketAddr),
+    /// Run this accepted connection (its handshake named this torrent).
+    Incoming {
+        stream: BoxedStream,
+        addr: SocketAddr,
+    },
+}
+
+impl std::fmt::Debug for TorrentCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ConnectPeer(addr) => f.debug_tuple("ConnectPeer").field(addr).finish(),
+            Self::Incoming { addr, .. } => f.debug_struct("Incoming").field("addr", addr).finish(),
+        }
+    }
 }
 
 /// What the session gives a torrent.
@@ -111,6 +127,7 @@ pub(crate) fn start(
         state: TorrentState::CheckingFiles,
         error: None,
         stats: Stats::default(),
+        choke_timers: ChokeTimers::new(tokio::time::Instant::now().into_std()),
         peer_sender,
         disk_sender,
         status: status_sender,
@@ -142,6 +159,7 @@ struct Torrent {
     state: TorrentState,
     error: Option<String>,
     stats: Stats,
+    choke_timers: ChokeTimers,
     peer_sender: mpsc::Sender<(PeerKey, PeerMessage)>,
     disk_sender: mpsc::UnboundedSender<DiskEvent>,
     status: watch::Sender<TorrentStatus>,
@@ -163,6 +181,9 @@ impl Torrent {
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(TorrentCommand::ConnectPeer(addr)) => self.connect_peer(addr),
+                    Some(TorrentCommand::Incoming { stream, addr }) => {
+                        self.accept_peer(stream, addr);
+                    }
                     // Every handle is gone: nobody can see this torrent any more.
                     None => break,
                 },
@@ -172,6 +193,7 @@ impl Torrent {
                 }
                 _ = tick.tick() => {
                     self.update_rates();
+                    self.choke_tick();
                     self.publish();
                 }
             }

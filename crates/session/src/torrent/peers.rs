@@ -9,9 +9,11 @@ use lt_wire::driver::{Command, DriverEvent};
 use lt_wire::{Block as WireBlock, Handshake, ReservedBits, WireEvent};
 use tokio::sync::mpsc;
 
-use super::connection::{run_peer, PeerMessage, PeerSetup};
+use super::connection::{run_peer, Origin, PeerMessage, PeerSetup};
 use super::stats::Rate;
 use super::Torrent;
+use crate::random::random_bytes;
+use crate::stream::BoxedStream;
 
 /// Commands a peer task may have queued beyond its request queue (haves, cancels, serves).
 const EXTRA_COMMANDS: usize = 1024;
@@ -23,18 +25,46 @@ const MIN_QUEUE: usize = 16;
 /// One peer as the torrent's task sees it.
 pub(super) struct Peer {
     commands: mpsc::Sender<Command>,
+    /// Its address (for an incoming peer: where it connected from).
+    pub(super) addr: SocketAddr,
     /// Its handshake arrived; it is known to the picker.
     pub(super) connected: bool,
+    /// It unchokes us.
     unchoked: bool,
+    /// We are interested in it.
     interested: bool,
     pub(super) seed: bool,
+    /// The upload side: whether it is interested in us and whether we unchoke it.
+    pub(super) upload: UploadSlot,
     /// Requests out to it.
     pub(super) outstanding: usize,
     /// The most requests it takes (`reqq`).
     max_requests: usize,
     /// Payload bytes received from it.
     pub(super) received: u64,
+    /// Payload bytes sent to it.
+    pub(super) sent: u64,
+    /// Its download rate (bytes it sends us per second).
     pub(super) rate: Rate,
+    /// Its upload rate (bytes we send it per second).
+    pub(super) upload_rate: Rate,
+}
+
+/// Our upload to one peer, as the choker sees it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct UploadSlot {
+    /// The peer is interested in us.
+    pub(super) peer_interested: bool,
+    /// We unchoke it.
+    pub(super) unchoked: bool,
+    /// Its current unchoke is optimistic.
+    pub(super) optimistic: bool,
+    /// When its current unchoke began.
+    pub(super) unchoked_since: Option<std::time::Instant>,
+    /// When it was last unchoked.
+    pub(super) last_unchoked: Option<std::time::Instant>,
+    /// `sent` when its current unchoke began.
+    pub(super) sent_at_unchoke: u64,
 }
 
 impl Peer {
@@ -60,7 +90,8 @@ pub(super) fn to_picker(block: WireBlock) -> lt_picker::Block {
 }
 
 impl Torrent {
-    /// Starts a connection to `addr` (after the check, if it is still running).
+    /// Starts a connection to `addr` (after the check, if it is still running), unless one to
+    /// that address is open.
     pub(super) fn connect_peer(&mut self, addr: SocketAddr) {
         if self.error.is_some() {
             return;
@@ -69,6 +100,22 @@ impl Torrent {
             self.waiting_peers.push(addr);
             return;
         }
+        if self.peers.values().any(|peer| peer.addr == addr) {
+            return;
+        }
+        self.start_peer(addr, Origin::Outgoing);
+    }
+
+    /// Runs a connection accepted from `addr`, once the files are checked (before that, or
+    /// after an error, it is closed).
+    pub(super) fn accept_peer(&mut self, stream: BoxedStream, addr: SocketAddr) {
+        if self.error.is_some() || self.disk().is_none() {
+            return;
+        }
+        self.start_peer(addr, Origin::Incoming(stream));
+    }
+
+    fn start_peer(&mut self, addr: SocketAddr, origin: Origin) {
         let key = PeerKey(self.next_key);
         self.next_key = self.next_key.wrapping_add(1);
         let settings = &self.config.settings;
@@ -76,6 +123,7 @@ impl Torrent {
         let setup = PeerSetup {
             key,
             addr,
+            origin,
             handshake: Handshake {
                 reserved: ReservedBits::lt_default(),
                 info_hash: self.info.info_hashes().get_best(),
@@ -84,6 +132,9 @@ impl Torrent {
             geometry: self.geometry,
             our_pieces: self.our_pieces(),
             connect_timeout: settings.peer_connect_timeout,
+            handshake_timeout: settings.handshake_timeout,
+            encryption: settings.encryption(),
+            mse_seed: random_bytes(),
             events: self.peer_sender.clone(),
         };
         tokio::spawn(run_peer(setup, receiver));
@@ -91,14 +142,18 @@ impl Torrent {
             key,
             Peer {
                 commands,
+                addr,
                 connected: false,
                 unchoked: false,
                 interested: false,
                 seed: false,
+                upload: UploadSlot::default(),
                 outstanding: 0,
                 max_requests: settings.max_out_request_queue,
                 received: 0,
+                sent: 0,
                 rate: Rate::default(),
+                upload_rate: Rate::default(),
             },
         );
     }
@@ -111,11 +166,15 @@ impl Torrent {
         pieces
     }
 
-    /// Forgets peer `key`: its requests go back to the picker, and its task is told to close.
+    /// Forgets peer `key`: its requests go back to the picker, its upload slot to whoever
+    /// waits, and its task is told to close.
     pub(super) fn drop_peer(&mut self, key: PeerKey) {
         if let Some(peer) = self.peers.remove(&key) {
             if peer.connected {
                 let _ = self.picker.remove_peer(key);
+            }
+            if peer.upload.unchoked {
+                self.fill_upload_slots();
             }
         }
     }
@@ -165,6 +224,14 @@ impl Torrent {
                     peer.seed = true;
                 }
                 self.picker.peer_has_all(key)
+            }
+            WireEvent::Interested => {
+                self.on_peer_interest(key, true);
+                Ok(())
+            }
+            WireEvent::NotInterested => {
+                self.on_peer_interest(key, false);
+                Ok(())
             }
             WireEvent::PeerHaveNone => self.picker.peer_has_none(key),
             WireEvent::PeerDontHave(piece) => self.picker.peer_dont_have(key, piece),

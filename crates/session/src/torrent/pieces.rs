@@ -53,10 +53,11 @@ impl Torrent {
                 block,
                 result,
             } => {
-                if let Some(connection) = self.peers.get(&peer) {
+                if let Some(connection) = self.peers.get_mut(&peer) {
                     let command = match result {
                         Ok(data) => {
                             self.stats.uploaded += data.len() as u64;
+                            connection.sent += data.len() as u64;
                             Command::Serve { block, data }
                         }
                         Err(_) => Command::RejectRequest(block),

@@ -50,8 +50,9 @@ impl Torrent {
         self.stats.download_rate.update(self.stats.downloaded, TICK);
         self.stats.upload_rate.update(self.stats.uploaded, TICK);
         for peer in self.peers.values_mut() {
-            let received = peer.received;
+            let (received, sent) = (peer.received, peer.sent);
             peer.rate.update(received, TICK);
+            peer.upload_rate.update(sent, TICK);
         }
     }
 
@@ -93,6 +94,11 @@ impl Torrent {
                 .filter(|peer| peer.connected && peer.seed)
                 .count() as u32,
             num_connecting: self.peers.len() as u32 - num_peers,
+            num_uploads: self
+                .peers
+                .values()
+                .filter(|peer| peer.upload.unchoked)
+                .count() as u32,
             num_hash_failures: self.stats.hash_failures,
             last_peer_error: self.stats.last_peer_error.clone(),
         };

@@ -1,0 +1,92 @@
+//! [`Settings`]: libtorrent's `settings_pack`, the settings the session uses so far, under
+//! libtorrent's names and with its defaults.
+
+use std::time::Duration;
+
+use lt_wire::mse::{EncLevel, EncPolicy, EncryptionSettings};
+
+/// The session's settings (libtorrent's `settings_pack`, the names used so far).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// libtorrent's `peer_fingerprint`: the first 8 bytes of our peer id (default `-LT0100-`);
+    /// the other 12 are random.
+    pub peer_fingerprint: String,
+    /// libtorrent's `listen_interfaces`: comma-separated `IP:PORT` entries (IPv6 in brackets)
+    /// to accept peers on; port 0 picks a free port. Default `0.0.0.0:6881,[::]:6881`. An entry
+    /// that cannot be bound is reported by [`Session::listen_errors`](crate::Session::listen_errors)
+    /// and skipped, as libtorrent does with its `listen_failed_alert`.
+    pub listen_interfaces: String,
+    /// libtorrent's `peer_connect_timeout` (default 15 s).
+    pub peer_connect_timeout: Duration,
+    /// libtorrent's `handshake_timeout` (default 10 s): the MSE and BitTorrent handshakes must
+    /// be done within it.
+    pub handshake_timeout: Duration,
+    /// libtorrent's `out_enc_policy` (default `Enabled`: MSE first, a plaintext retry if it
+    /// fails).
+    pub out_enc_policy: EncPolicy,
+    /// libtorrent's `in_enc_policy` (default `Enabled`: plaintext and MSE accepted).
+    pub in_enc_policy: EncPolicy,
+    /// libtorrent's `allowed_enc_level` (default `Both`).
+    pub allowed_enc_level: EncLevel,
+    /// libtorrent's `prefer_rc4` (default `false`).
+    pub prefer_rc4: bool,
+    /// libtorrent's `max_queued_disk_bytes` (default 1 MiB): block writes queued beyond this
+    /// stop reading from peers until the disk catches up.
+    pub max_queued_disk_bytes: u64,
+    /// libtorrent's `aio_threads`: disk threads per torrent (0, the default: one per core).
+    pub aio_threads: usize,
+    /// libtorrent's `max_out_request_queue` (default 500): most requests out to one peer.
+    pub max_out_request_queue: usize,
+    /// libtorrent's `request_queue_time` (default 3 s): a peer is sent requests for this long
+    /// at its current rate.
+    pub request_queue_time: Duration,
+    /// libtorrent's `unchoke_slots_limit` (default 8): peers we upload to at once, optimistic
+    /// unchokes included.
+    pub unchoke_slots_limit: usize,
+    /// libtorrent's `num_optimistic_unchoke_slots` (default 0: a fifth of the slots, at least
+    /// one).
+    pub num_optimistic_unchoke_slots: usize,
+    /// libtorrent's `unchoke_interval` (default 15 s): how often the regular slots are
+    /// re-ranked.
+    pub unchoke_interval: Duration,
+    /// libtorrent's `optimistic_unchoke_interval` (default 30 s): how often the optimistic
+    /// slots move on.
+    pub optimistic_unchoke_interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            peer_fingerprint: "-LT0100-".to_owned(),
+            listen_interfaces: "0.0.0.0:6881,[::]:6881".to_owned(),
+            peer_connect_timeout: Duration::from_secs(15),
+            handshake_timeout: Duration::from_secs(10),
+            out_enc_policy: EncPolicy::Enabled,
+            in_enc_policy: EncPolicy::Enabled,
+            allowed_enc_level: EncLevel::Both,
+            prefer_rc4: false,
+            max_queued_disk_bytes: lt_storage::DEFAULT_MAX_QUEUED_BYTES,
+            aio_threads: 0,
+            max_out_request_queue: 500,
+            request_queue_time: Duration::from_secs(3),
+            unchoke_slots_limit: 8,
+            num_optimistic_unchoke_slots: 0,
+            unchoke_interval: Duration::from_secs(15),
+            optimistic_unchoke_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Settings {
+    /// The four encryption settings, as lt-wire takes them.
+    #[must_use]
+    pub fn encryption(&self) -> EncryptionSettings {
+        EncryptionSettings {
+            out_enc_policy: self.out_enc_policy,
+            in_enc_policy: self.in_enc_policy,
+            allowed_enc_level: self.allowed_enc_level,
+            prefer_rc4: self.prefer_rc4,
+        }
+    }
+}

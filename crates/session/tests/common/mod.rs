@@ -1,0 +1,65 @@
+//! Helpers shared by the session's integration tests: temporary directories, generated
+//! torrents and add-torrent parameters.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
+use lt_session::AddTorrentParams;
+
+pub const PIECE: u32 = 32 * 1024;
+
+/// A fresh directory, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("lt-session-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create the temp dir");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `dir/src/data.bin` of `length` pseudo-random bytes and its v1 torrent in 32 KiB pieces.
+pub fn make_torrent(dir: &Path, length: usize) -> (Vec<u8>, Arc<TorrentInfo>) {
+    let mut state = 0x1234_5678_u32;
+    let data: Vec<u8> = (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    let source = dir.join("src");
+    std::fs::create_dir_all(&source).expect("create src");
+    let file = source.join("data.bin");
+    std::fs::write(&file, &data).expect("write the data");
+    let mut torrent =
+        CreateTorrent::from_path(&file, TorrentKind::V1, Some(PIECE)).expect("create");
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    (
+        data,
+        Arc::new(TorrentInfo::from_bytes(&bytes).expect("load")),
+    )
+}
+
+pub fn params(info: &Arc<TorrentInfo>, save: &Path, peers: Vec<SocketAddr>) -> AddTorrentParams {
+    AddTorrentParams {
+        ti: Some(Arc::clone(info)),
+        save_path: save.to_str().expect("utf-8").to_owned(),
+        peers,
+        ..AddTorrentParams::default()
+    }
+}
