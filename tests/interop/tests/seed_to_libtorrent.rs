@@ -1,0 +1,149 @@
+//! libtorrent 2.x (its Python binding) downloads from an lt-session seeding on 127.0.0.1: our
+//! session checks the files, accepts libtorrent's incoming connection, unchokes it and serves
+//! every block from disk. Plaintext, and with libtorrent forcing RC4 (MSE responder on our
+//! side). libtorrent's files must hash like the seed's.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lt_interop::{seeded_bytes, LibtorrentProcess, TempDir};
+use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
+use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentState};
+
+/// Downloads `argv[1]` (a .torrent) into `argv[2]` from the peer `127.0.0.1:argv[3]` with
+/// the encryption policy `argv[4]` (`plain` or `rc4`); prints `done BYTES` once it is a seed,
+/// then hashes nothing itself (the test compares the files). Never lives past 60 s.
+const DOWNLOAD_SCRIPT: &str = r#"
+import sys, time
+import libtorrent as lt
+
+policy = sys.argv[4]
+settings = {
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+}
+if policy == "rc4":
+    settings["out_enc_policy"] = int(lt.enc_policy.pe_forced)
+    settings["in_enc_policy"] = int(lt.enc_policy.pe_forced)
+    settings["allowed_enc_level"] = int(lt.enc_level.pe_rc4)
+    settings["prefer_rc4"] = True
+else:
+    settings["out_enc_policy"] = int(lt.enc_policy.pe_disabled)
+    settings["in_enc_policy"] = int(lt.enc_policy.pe_disabled)
+ses = lt.session(settings)
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(sys.argv[1])
+atp.save_path = sys.argv[2]
+atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+h = ses.add_torrent(atp)
+h.connect_peer(("127.0.0.1", int(sys.argv[3])))
+deadline = time.time() + 60
+while time.time() < deadline:
+    s = h.status()
+    if s.is_seeding:
+        print("done", s.total_payload_download, flush=True)
+        break
+    time.sleep(0.05)
+else:
+    print("timeout", h.status().progress, flush=True)
+time.sleep(0.2)
+"#;
+
+/// The files of the generated torrent: (path under the torrent's directory, size).
+const FILES: &[(&str, usize)] = &[
+    ("one.bin", 1_234_567),
+    ("dir/two.bin", 700_001),
+    ("dir/three.txt", 3),
+];
+
+/// Writes the files under `root/payload` and makes a torrent of them in 32 KiB pieces.
+fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
+    let payload = root.join("payload");
+    for (index, (relative, size)) in FILES.iter().enumerate() {
+        let path = payload.join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+        std::fs::write(&path, seeded_bytes(index as u64 + 17, *size)).expect("write");
+    }
+    let mut torrent = CreateTorrent::from_path(&payload, kind, Some(32 * 1024)).expect("create");
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    let path = root.join("payload.torrent");
+    std::fs::write(&path, &bytes).expect("write the .torrent");
+    let info = TorrentInfo::from_bytes(&bytes).expect("our torrent loads");
+    (info, path.to_str().expect("utf-8").to_owned())
+}
+
+async fn seed_to_libtorrent(kind: TorrentKind, policy: &str, name: &str) {
+    let dir = TempDir::new(name);
+    let seed_dir = dir.path().join("seed");
+    let download_dir = dir.path().join("libtorrent");
+    let (info, torrent) = make_torrent(&seed_dir, kind);
+
+    let mut settings = Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    let session = Session::new(SessionParams::new(settings)).expect("a session");
+    let port = session.listen_port().expect("listening").to_string();
+    let handle = session
+        .add_torrent(AddTorrentParams {
+            ti: Some(Arc::new(info.clone())),
+            save_path: seed_dir.to_str().expect("utf-8").to_owned(),
+            ..AddTorrentParams::default()
+        })
+        .expect("add the torrent");
+    let status = tokio::time::timeout(Duration::from_secs(10), handle.wait_finished())
+        .await
+        .expect("checked in time")
+        .expect("checked");
+    assert_eq!(status.state, TorrentState::Seeding);
+
+    let download = download_dir.to_str().expect("utf-8");
+    let libtorrent =
+        LibtorrentProcess::start(DOWNLOAD_SCRIPT, &[&torrent, download, &port, policy]);
+    let line = tokio::task::spawn_blocking(move || {
+        libtorrent.wait_for_line(
+            |line| line.starts_with("done ") || line.starts_with("timeout"),
+            Duration::from_secs(70),
+        )
+    })
+    .await
+    .expect("the waiting thread")
+    .expect("libtorrent reports");
+    assert!(
+        line.starts_with("done "),
+        "libtorrent: {line}; ours: {:?}",
+        handle.status()
+    );
+    for (relative, _) in FILES {
+        let theirs = std::fs::read(download_dir.join("payload").join(relative)).expect("theirs");
+        let ours = std::fs::read(seed_dir.join("payload").join(relative)).expect("ours");
+        assert!(theirs == ours, "{relative} differs");
+    }
+    let total: u64 = FILES.iter().map(|(_, size)| *size as u64).sum();
+    let mut status = handle.status();
+    for _ in 0..20 {
+        if status.total_payload_upload >= total {
+            break;
+        }
+        status = handle.status_changed().await.expect("running");
+    }
+    assert!(status.total_payload_upload >= total, "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_downloads_v1_from_our_seed() {
+    seed_to_libtorrent(TorrentKind::V1, "plain", "seed-lt-v1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_downloads_hybrid_from_our_seed() {
+    seed_to_libtorrent(TorrentKind::Hybrid, "plain", "seed-lt-hybrid").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_downloads_over_rc4_from_our_seed() {
+    seed_to_libtorrent(TorrentKind::V1, "rc4", "seed-lt-rc4").await;
+}
