@@ -40,6 +40,8 @@ impl SessionParams {
 pub struct Session {
     settings: Arc<Settings>,
     peer_id: PeerId,
+    /// The key trackers recognise us by (libtorrent's random announce key).
+    tracker_key: u32,
     runtime: tokio::runtime::Handle,
     torrents: Registry,
     /// The addresses we accept peers on (ports resolved).
@@ -68,6 +70,7 @@ impl Session {
         let mut session = Self {
             settings,
             peer_id,
+            tracker_key: random_u64() as u32,
             runtime,
             torrents,
             listen_addrs: Vec::new(),
@@ -137,9 +140,15 @@ impl Session {
             peer_id: self.peer_id,
             save_path: PathBuf::from(&params.save_path),
             picker_seed: random_u64(),
+            listen_addr: self
+                .listen_addrs
+                .first()
+                .copied()
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+            tracker_key: self.tracker_key,
         };
         self.torrents.add(info.info_hashes(), || {
-            torrent::start(&self.runtime, info, params.peers, config)
+            torrent::start(&self.runtime, info, &params, config)
         })
     }
 

@@ -60,6 +60,11 @@ pub struct TorrentStatus {
     pub num_hash_failures: u32,
     /// Why the last peer connection ended (or failed to open), if one did.
     pub last_peer_error: Option<String>,
+    /// The URL of the tracker that last answered an announce (libtorrent's
+    /// `current_tracker`).
+    pub current_tracker: Option<String>,
+    /// The last announce failure (tracker URL and message), cleared by a successful announce.
+    pub last_tracker_error: Option<String>,
 }
 
 impl TorrentStatus {

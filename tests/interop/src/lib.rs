@@ -349,3 +349,65 @@ impl Drop for LibtorrentProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A torrent made for a test: its files under `root/payload`, its `.torrent` at
+/// `root/payload.torrent`.
+pub struct TestTorrent {
+    /// The loaded torrent.
+    pub info: lt_metainfo::TorrentInfo,
+    /// The `.torrent` file's path.
+    pub path: String,
+    /// `root/payload`: the torrent's directory (save path `root`).
+    pub payload: PathBuf,
+}
+
+/// Writes `files` (path under the torrent's directory, size) of [`seeded_bytes`] under
+/// `root/payload` (the data depends on `seed`) and makes a torrent of them with `piece_size`
+/// pieces announcing to `trackers` (one tier each, in order).
+///
+/// # Panics
+/// On any file or creation error.
+pub fn make_test_torrent(
+    root: &Path,
+    files: &[(&str, usize)],
+    seed: u64,
+    kind: lt_metainfo::TorrentKind,
+    piece_size: u32,
+    trackers: &[String],
+) -> TestTorrent {
+    let payload = root.join("payload");
+    for (index, (relative, size)) in files.iter().enumerate() {
+        let path = payload.join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+        std::fs::write(&path, seeded_bytes(seed + index as u64, *size)).expect("write");
+    }
+    let mut torrent = lt_metainfo::CreateTorrent::from_path(&payload, kind, Some(piece_size))
+        .expect("create the torrent");
+    for (tier, url) in trackers.iter().enumerate() {
+        torrent.add_tracker(url.clone(), tier as u32);
+    }
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    let path = root.join("payload.torrent");
+    std::fs::write(&path, &bytes).expect("write the .torrent");
+    TestTorrent {
+        info: lt_metainfo::TorrentInfo::from_bytes(&bytes).expect("our torrent loads"),
+        path: path.to_str().expect("utf-8").to_owned(),
+        payload,
+    }
+}
+
+/// Whether every file of `files` under `a` equals the one under `b`; the first that differs.
+///
+/// # Errors
+/// The relative path of the first file that differs or cannot be read.
+pub fn compare_files(a: &Path, b: &Path, files: &[(&str, usize)]) -> Result<(), String> {
+    for (relative, _) in files {
+        let left = std::fs::read(a.join(relative)).map_err(|e| format!("{relative}: {e}"))?;
+        let right = std::fs::read(b.join(relative)).map_err(|e| format!("{relative}: {e}"))?;
+        if left != right {
+            return Err(format!("{relative} differs"));
+        }
+    }
+    Ok(())
+}

@@ -69,6 +69,7 @@ async fn download(
         .to_str()
         .context("the output directory's path is not UTF-8")?
         .to_owned();
+    let has_trackers = !info.trackers().is_empty();
     let params = AddTorrentParams {
         ti: Some(Arc::new(info)),
         save_path,
@@ -96,14 +97,15 @@ async fn download(
             break status;
         }
         if status.state == TorrentState::Downloading {
-            if peers.is_empty() && args.listen.is_none() {
+            if peers.is_empty() && args.listen.is_none() && !has_trackers {
                 bar.abandon();
                 anyhow::bail!(
-                    "no peers to download from: give --peer HOST:PORT \
-                     (trackers and DHT are not supported yet)"
+                    "no peers to download from: the torrent has no trackers; give --peer \
+                     HOST:PORT (DHT is not supported yet)"
                 );
             }
-            if status.num_peers + status.num_connecting == 0 {
+            // With trackers, peers come and go: only the stall timeout gives up.
+            if status.num_peers + status.num_connecting == 0 && !has_trackers {
                 let since = *no_peers_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= NO_PEERS_GRACE {
                     bar.abandon();

@@ -8,6 +8,7 @@
 //! that report back over a channel. While the disk's write queue is over budget it stops
 //! taking peer events, so the peer tasks stop reading their sockets.
 
+mod announce;
 mod checking;
 mod choking;
 mod connection;
@@ -23,12 +24,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lt_core::{PeerId, PieceIndex};
-use lt_metainfo::TorrentInfo;
+use lt_metainfo::{AddTorrentParams, TorrentInfo};
 use lt_picker::{Geometry, PeerKey, Picker, PickerConfig};
 use lt_storage::{PieceVerifier, ThreadPoolDiskIo, TorrentStorage};
 use lt_wire::PieceGeometry;
 use tokio::sync::{mpsc, watch};
 
+use self::announce::{Announced, Trackers};
 use self::checking::Checked;
 use self::choking::ChokeTimers;
 use self::connection::PeerMessage;
@@ -74,14 +76,18 @@ pub(crate) struct TorrentConfig {
     pub(crate) peer_id: PeerId,
     pub(crate) save_path: PathBuf,
     pub(crate) picker_seed: u64,
+    /// Where peers reach us (announced to trackers); `0.0.0.0:0` when not listening.
+    pub(crate) listen_addr: SocketAddr,
+    /// The key trackers recognise us by.
+    pub(crate) tracker_key: u32,
 }
 
 /// Starts the task of the torrent `info` on `runtime`; it checks the files, then connects to
-/// `peers`.
+/// `params.peers` and announces to the trackers of `info` and `params`.
 pub(crate) fn start(
     runtime: &tokio::runtime::Handle,
     info: Arc<TorrentInfo>,
-    peers: Vec<SocketAddr>,
+    params: &AddTorrentParams,
     config: TorrentConfig,
 ) -> Result<TorrentHandle, SessionError> {
     if !info.is_v1() {
@@ -104,6 +110,8 @@ pub(crate) fn start(
     let (command_sender, commands) = mpsc::unbounded_channel();
     let (peer_sender, peer_events) = mpsc::channel(PEER_EVENT_QUEUE);
     let (disk_sender, disk_events) = mpsc::unbounded_channel();
+    let (tracker_sender, tracker_events) = mpsc::unbounded_channel();
+    let trackers = Trackers::new(&info, params, config.listen_addr, config.tracker_key);
     let initial = TorrentStatus {
         name: info.name().to_owned(),
         save_path: config.save_path.clone(),
@@ -121,7 +129,8 @@ pub(crate) fn start(
         checked_pieces: Arc::new(AtomicU32::new(0)),
         peers: HashMap::new(),
         next_key: 0,
-        waiting_peers: peers,
+        waiting_peers: params.peers.clone(),
+        trackers,
         disk_blocked: false,
         flushing: false,
         state: TorrentState::CheckingFiles,
@@ -130,10 +139,11 @@ pub(crate) fn start(
         choke_timers: ChokeTimers::new(tokio::time::Instant::now().into_std()),
         peer_sender,
         disk_sender,
+        tracker_sender,
         status: status_sender,
         scratch: Vec::new(),
     };
-    runtime.spawn(torrent.run(commands, peer_events, disk_events));
+    runtime.spawn(torrent.run(commands, peer_events, disk_events, tracker_events));
     Ok(TorrentHandle::new(command_sender, status))
 }
 
@@ -152,6 +162,7 @@ struct Torrent {
     next_key: u32,
     /// Peers to connect to once the files are checked.
     waiting_peers: Vec<SocketAddr>,
+    trackers: Trackers,
     /// The disk's write queue is over budget: peer events wait.
     disk_blocked: bool,
     /// Every wanted piece passed; the final flush is running.
@@ -162,6 +173,7 @@ struct Torrent {
     choke_timers: ChokeTimers,
     peer_sender: mpsc::Sender<(PeerKey, PeerMessage)>,
     disk_sender: mpsc::UnboundedSender<DiskEvent>,
+    tracker_sender: mpsc::UnboundedSender<Announced>,
     status: watch::Sender<TorrentStatus>,
     /// Reused by picks.
     scratch: Vec<lt_picker::Block>,
@@ -173,6 +185,7 @@ impl Torrent {
         mut commands: mpsc::UnboundedReceiver<TorrentCommand>,
         mut peer_events: mpsc::Receiver<(PeerKey, PeerMessage)>,
         mut disk_events: mpsc::UnboundedReceiver<DiskEvent>,
+        mut tracker_events: mpsc::UnboundedReceiver<Announced>,
     ) {
         self.start_check();
         let mut tick = tokio::time::interval(TICK);
@@ -188,12 +201,14 @@ impl Torrent {
                     None => break,
                 },
                 Some(event) = disk_events.recv() => self.on_disk_event(event),
+                Some(announced) = tracker_events.recv() => self.on_announced(announced),
                 Some((key, message)) = peer_events.recv(), if !self.disk_blocked => {
                     self.on_peer_message(key, message);
                 }
                 _ = tick.tick() => {
                     self.update_rates();
                     self.choke_tick();
+                    self.announce_due();
                     self.publish();
                 }
             }
@@ -229,6 +244,7 @@ impl Torrent {
         for addr in std::mem::take(&mut self.waiting_peers) {
             self.connect_peer(addr);
         }
+        self.start_announcing();
         self.publish();
     }
 

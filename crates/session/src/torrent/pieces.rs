@@ -65,7 +65,10 @@ impl Torrent {
                     let _ = connection.send(command);
                 }
             }
-            DiskEvent::Flushed(Ok(())) => self.set_finished(),
+            DiskEvent::Flushed(Ok(())) => {
+                self.set_finished();
+                self.announce_completed();
+            }
             DiskEvent::Flushed(Err(error)) => self.fail(error.to_string()),
         }
     }

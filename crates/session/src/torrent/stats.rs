@@ -56,16 +56,20 @@ impl Torrent {
         }
     }
 
+    /// Bytes of the pieces had.
+    pub(super) fn total_done(&self) -> u64 {
+        self.picker
+            .have_pieces()
+            .iter_ones()
+            .map(|piece| u64::from(self.info.piece_size(lt_core::PieceIndex::new(piece as u32))))
+            .sum()
+    }
+
     /// Publishes the current status to the handles.
     pub(super) fn publish(&self) {
         let total_pieces = self.info.num_pieces();
         let num_pieces = self.picker.num_have();
-        let total_done = self
-            .picker
-            .have_pieces()
-            .iter_ones()
-            .map(|piece| u64::from(self.info.piece_size(lt_core::PieceIndex::new(piece as u32))))
-            .sum::<u64>();
+        let total_done = self.total_done();
         let total_wanted = self.info.total_size();
         let progress = match self.state {
             TorrentState::CheckingFiles => self.check_progress(),
@@ -101,6 +105,8 @@ impl Torrent {
                 .count() as u32,
             num_hash_failures: self.stats.hash_failures,
             last_peer_error: self.stats.last_peer_error.clone(),
+            current_tracker: self.trackers.current.clone(),
+            last_tracker_error: self.trackers.last_error.clone(),
         };
         self.status.send_replace(status);
     }

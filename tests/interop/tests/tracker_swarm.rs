@@ -1,0 +1,205 @@
+//! Peers found through a real opentracker on 127.0.0.1, never given by hand: lt-session
+//! announces (`started` once its files are checked, `completed` when it finishes) and dials
+//! the peers the tracker returns, skipping itself. Our seed to our downloader over HTTP and UDP
+//! announces; a libtorrent 2.1.1 seeder to our downloader; our seed to a libtorrent
+//! downloader.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lt_interop::{compare_files, make_test_torrent, LibtorrentProcess, Opentracker, TempDir};
+use lt_metainfo::TorrentKind;
+use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHandle, TorrentState};
+
+const FILES: &[(&str, usize)] = &[("a.bin", 900_000), ("b/c.bin", 333_333)];
+
+fn loopback_session() -> Session {
+    let mut settings = Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    Session::new(SessionParams::new(settings)).expect("a session")
+}
+
+fn add(
+    session: &Session,
+    info: &lt_metainfo::TorrentInfo,
+    save: &std::path::Path,
+) -> TorrentHandle {
+    session
+        .add_torrent(AddTorrentParams {
+            ti: Some(Arc::new(info.clone())),
+            save_path: save.to_str().expect("utf-8").to_owned(),
+            ..AddTorrentParams::default()
+        })
+        .expect("add the torrent")
+}
+
+async fn finish(handle: &TorrentHandle, seconds: u64) -> lt_session::TorrentStatus {
+    tokio::time::timeout(Duration::from_secs(seconds), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in {seconds} s: {:?}", handle.status()))
+        .expect("finished")
+}
+
+/// Our seed announces first, then our downloader, which learns the seed from the tracker.
+async fn ours_to_ours(udp: bool, name: &str) {
+    let dir = TempDir::new(name);
+    let hash_dir = TempDir::new("probe");
+    // The info-hash is needed for the whitelist before the tracker's URL is known: make the
+    // torrent once without trackers to learn it, then again with the tracker.
+    let probe = make_test_torrent(hash_dir.path(), FILES, 5, TorrentKind::V1, 32 * 1024, &[]);
+    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
+    let tracker = Opentracker::start(&[&hash]);
+    let url = if udp {
+        tracker.udp_url()
+    } else {
+        tracker.http_url()
+    };
+    let torrent = make_test_torrent(
+        &dir.path().join("seed"),
+        FILES,
+        5,
+        TorrentKind::V1,
+        32 * 1024,
+        std::slice::from_ref(&url),
+    );
+    assert_eq!(torrent.info.info_hashes(), probe.info.info_hashes());
+
+    let seeder = loopback_session();
+    let seed = add(&seeder, &torrent.info, &dir.path().join("seed"));
+    finish(&seed, 10).await;
+    // Wait until the seed's `started` was accepted, so the tracker knows it.
+    for _ in 0..40 {
+        if seed.status().current_tracker.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seed.status().current_tracker.as_deref(), Some(url.as_str()));
+
+    let downloader = loopback_session();
+    let out = dir.path().join("out");
+    let handle = add(&downloader, &torrent.info, &out);
+    let status = finish(&handle, 30).await;
+    assert_eq!(status.state, TorrentState::Seeding);
+    assert_eq!(status.current_tracker.as_deref(), Some(url.as_str()));
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_downloader_finds_our_seed_through_an_http_tracker() {
+    ours_to_ours(false, "swarm-http").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_downloader_finds_our_seed_through_a_udp_tracker() {
+    ours_to_ours(true, "swarm-udp").await;
+}
+
+/// libtorrent with the tracker only: seeds (`seed`) or downloads (`download`) `argv[2]` with
+/// save path `argv[3]`; prints `ready` once checked and `done` once a seed. Never lives past
+/// 60 s.
+const LIBTORRENT_SCRIPT: &str = r#"
+import sys, time
+import libtorrent as lt
+
+ses = lt.session({
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+    "announce_to_all_trackers": True,
+})
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(sys.argv[2])
+atp.save_path = sys.argv[3]
+atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+h = ses.add_torrent(atp)
+deadline = time.time() + 60
+ready = False
+while time.time() < deadline:
+    s = h.status()
+    if not ready and s.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data):
+        ready = True
+        print("ready", flush=True)
+    if s.is_seeding and sys.argv[1] == "download":
+        print("done", flush=True)
+        break
+    time.sleep(0.05)
+time.sleep(0.2)
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
+    let dir = TempDir::new("swarm-lt-seed");
+    let probe_dir = TempDir::new("probe");
+    let probe = make_test_torrent(probe_dir.path(), FILES, 9, TorrentKind::V1, 32 * 1024, &[]);
+    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
+    let tracker = Opentracker::start(&[&hash]);
+    let seed_dir = dir.path().join("seed");
+    let torrent = make_test_torrent(
+        &seed_dir,
+        FILES,
+        9,
+        TorrentKind::V1,
+        32 * 1024,
+        &[tracker.http_url()],
+    );
+    let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
+    let libtorrent =
+        LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["seed", &torrent.path, &seed_path]);
+    libtorrent
+        .wait_for_line(|line| line == "ready", Duration::from_secs(20))
+        .expect("libtorrent checked its files");
+    // Give libtorrent's `started` announce a moment to reach the tracker.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let session = loopback_session();
+    let out = dir.path().join("out");
+    let handle = add(&session, &torrent.info, &out);
+    finish(&handle, 30).await;
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
+    let dir = TempDir::new("swarm-lt-download");
+    let probe_dir = TempDir::new("probe");
+    let probe = make_test_torrent(probe_dir.path(), FILES, 13, TorrentKind::V1, 32 * 1024, &[]);
+    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
+    let tracker = Opentracker::start(&[&hash]);
+    let seed_dir = dir.path().join("seed");
+    let torrent = make_test_torrent(
+        &seed_dir,
+        FILES,
+        13,
+        TorrentKind::V1,
+        32 * 1024,
+        &[tracker.http_url()],
+    );
+    let session = loopback_session();
+    let seed = add(&session, &torrent.info, &seed_dir);
+    finish(&seed, 10).await;
+    for _ in 0..40 {
+        if seed.status().current_tracker.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let out = dir.path().join("libtorrent");
+    let out_path = out.to_str().expect("utf-8").to_owned();
+    let libtorrent =
+        LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["download", &torrent.path, &out_path]);
+    let done = tokio::task::spawn_blocking(move || {
+        libtorrent.wait_for_line(|line| line == "done", Duration::from_secs(60))
+    })
+    .await
+    .expect("the waiting thread");
+    assert!(
+        done.is_some(),
+        "libtorrent did not finish; our seed: {:?}",
+        seed.status()
+    );
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
