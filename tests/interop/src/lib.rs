@@ -248,7 +248,7 @@ impl Drop for Opentracker {
 /// range and chosen from the process id and a counter. opentracker binds with `SO_REUSEPORT`,
 /// so two trackers given the same port would silently share it: ports from `bind(0)` repeat
 /// too often for that, these do not (between tests of one process or of parallel processes).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let pid = std::process::id();
@@ -410,4 +410,43 @@ pub fn compare_files(a: &Path, b: &Path, files: &[(&str, usize)]) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A child process (an outside client) killed when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `program args…` with its output discarded (and no proxy variables), killed when
+/// dropped.
+///
+/// # Panics
+/// When the program is not installed (naming the Debian package), or cannot start.
+pub fn spawn_client(program: &str, package: &str, args: &[String], cwd: &Path) -> KillOnDrop {
+    let spawned = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(child) => KillOnDrop(child),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => panic!(
+            "{program} is missing: install it with `apt-get install {package}` \
+             (or run `cargo xtask test`, which installs it)"
+        ),
+        Err(error) => panic!("cannot start {program}: {error}"),
+    }
 }

@@ -1,0 +1,277 @@
+//! lt-session with Transmission 3.00 (`transmission-cli`) and aria2 1.36 (`aria2c`), each way,
+//! peers found only through a real opentracker on 127.0.0.1 (neither client can be given a
+//! peer by hand). v1 torrents: Transmission 3.00 refuses hybrid torrents and aria2 1.36 gets a
+//! hybrid's info-hash wrong (../shared/anchors/PEERS.md). Transmission never dials a 127.x peer,
+//! so it is started first and our side dials it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lt_core::Sha1Hash;
+use lt_interop::{
+    compare_files, free_port, make_test_torrent, spawn_client, KillOnDrop, Opentracker, TempDir,
+    TestTorrent,
+};
+use lt_metainfo::TorrentKind;
+use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHandle, TorrentState};
+use lt_tracker::{driver, TrackerSettings};
+
+const FILES: &[(&str, usize)] = &[("x.bin", 1_100_000), ("y/z.bin", 250_001)];
+
+/// A tracker for a v1 torrent of [`FILES`] made from `seed`, and the torrent (under
+/// `dir/seed`) announcing to it.
+fn tracked_torrent(dir: &Path, seed: u64) -> (Opentracker, TestTorrent) {
+    let probe_dir = TempDir::new("probe");
+    let probe = make_test_torrent(
+        probe_dir.path(),
+        FILES,
+        seed,
+        TorrentKind::V1,
+        32 * 1024,
+        &[],
+    );
+    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
+    let tracker = Opentracker::start(&[&hash]);
+    let url = tracker.http_url();
+    let torrent = make_test_torrent(
+        &dir.join("seed"),
+        FILES,
+        seed,
+        TorrentKind::V1,
+        32 * 1024,
+        std::slice::from_ref(&url),
+    );
+    (tracker, torrent)
+}
+
+/// Waits until the tracker counts `seeders` complete and `leechers` incomplete peers (or more).
+async fn wait_for_swarm(tracker: &Opentracker, info_hash: Sha1Hash, seeders: u32, leechers: u32) {
+    let settings = TrackerSettings::default();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(scrape) = driver::scrape(&tracker.udp_url(), info_hash, &settings).await {
+            if scrape.complete.unwrap_or(0) >= seeders && scrape.incomplete.unwrap_or(0) >= leechers
+            {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outside client never announced"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn loopback_session() -> Session {
+    let mut settings = Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    Session::new(SessionParams::new(settings)).expect("a session")
+}
+
+fn add(session: &Session, torrent: &TestTorrent, save: &Path) -> TorrentHandle {
+    session
+        .add_torrent(AddTorrentParams {
+            ti: Some(Arc::new(torrent.info.clone())),
+            save_path: save.to_str().expect("utf-8").to_owned(),
+            ..AddTorrentParams::default()
+        })
+        .expect("add the torrent")
+}
+
+async fn finish(handle: &TorrentHandle, seconds: u64) {
+    let status = tokio::time::timeout(Duration::from_secs(seconds), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in {seconds} s: {:?}", handle.status()))
+        .expect("finished");
+    assert_eq!(status.state, TorrentState::Seeding);
+}
+
+/// Waits until `path` exists (a client's "done" marker).
+async fn wait_for_file(path: &Path, seconds: u64, what: &str, ours: &TorrentHandle) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not finish in {seconds} s; our side: {:?}",
+            ours.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ----- Transmission -----
+
+/// `transmission-cli` on 127.0.0.1 with DHT, LPD, PEX, uTP, port mapping and queues off (its
+/// CLI has no flags for them: settings.json carries them). It writes `dir/done` when the
+/// torrent finishes.
+fn start_transmission(dir: &Path, torrent: &str, download_dir: &Path, verify: bool) -> KillOnDrop {
+    let config = dir.join("transmission-config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::create_dir_all(download_dir).expect("download dir");
+    let port = free_port();
+    let settings = format!(
+        r#"{{
+  "bind-address-ipv4": "127.0.0.1",
+  "bind-address-ipv6": "::1",
+  "peer-port": {port},
+  "peer-port-random-on-start": false,
+  "dht-enabled": false,
+  "lpd-enabled": false,
+  "pex-enabled": false,
+  "utp-enabled": false,
+  "port-forwarding-enabled": false,
+  "rpc-enabled": false,
+  "download-queue-enabled": false,
+  "seed-queue-enabled": false,
+  "queue-stalled-enabled": false,
+  "ratio-limit-enabled": false,
+  "idle-seeding-limit-enabled": false,
+  "encryption": 1
+}}"#
+    );
+    std::fs::write(config.join("settings.json"), settings).expect("settings.json");
+    let done = dir.join("done");
+    let script = dir.join("done.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n", done.display())).expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let mut args: Vec<String> = vec![
+        "-g".into(),
+        config.display().to_string(),
+        "-p".into(),
+        port.to_string(),
+        "-w".into(),
+        download_dir.display().to_string(),
+        "-M".into(),
+        "-B".into(),
+        "-D".into(),
+        "-U".into(),
+        "-ep".into(),
+        "-f".into(),
+        script.display().to_string(),
+    ];
+    if verify {
+        args.push("-v".into());
+    }
+    args.push(torrent.to_owned());
+    spawn_client("transmission-cli", "transmission-cli", &args, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transmission_downloads_from_our_seed() {
+    let dir = TempDir::new("transmission-down");
+    let (tracker, torrent) = tracked_torrent(dir.path(), 21);
+    let hash = torrent.info.info_hashes().v1.expect("v1");
+    let client_dir = dir.path().join("transmission");
+    std::fs::create_dir_all(&client_dir).expect("client dir");
+    let out = client_dir.join("out");
+    let _transmission = start_transmission(&client_dir, &torrent.path, &out, false);
+    wait_for_swarm(&tracker, hash, 0, 1).await;
+
+    let session = loopback_session();
+    let seed = add(&session, &torrent, &dir.path().join("seed"));
+    finish(&seed, 10).await;
+    wait_for_file(&client_dir.join("done"), 90, "transmission", &seed).await;
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+    assert!(seed.status().total_payload_upload > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_download_from_a_transmission_seed() {
+    let dir = TempDir::new("transmission-up");
+    let (tracker, torrent) = tracked_torrent(dir.path(), 23);
+    let hash = torrent.info.info_hashes().v1.expect("v1");
+    let client_dir = dir.path().join("transmission");
+    std::fs::create_dir_all(&client_dir).expect("client dir");
+    let _transmission =
+        start_transmission(&client_dir, &torrent.path, &dir.path().join("seed"), true);
+    wait_for_swarm(&tracker, hash, 1, 0).await;
+
+    let session = loopback_session();
+    let out = dir.path().join("out");
+    let handle = add(&session, &torrent, &out);
+    finish(&handle, 90).await;
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+// ----- aria2 -----
+
+/// `aria2c` on 127.0.0.1 with DHT, LPD and PEX off. As a downloader it exits once done
+/// (`--seed-time=0`); as a seeder (`seed`) it checks the files and seeds until killed.
+fn start_aria2(dir: &Path, torrent: &str, data_dir: &Path, seed: bool) -> KillOnDrop {
+    std::fs::create_dir_all(data_dir).expect("data dir");
+    let port = free_port();
+    let mut args: Vec<String> = [
+        "--no-conf",
+        "--interface=127.0.0.1",
+        "--disable-ipv6=true",
+        "--enable-dht=false",
+        "--enable-dht6=false",
+        "--bt-enable-lpd=false",
+        "--enable-peer-exchange=false",
+        "--file-allocation=none",
+        "--auto-save-interval=0",
+        "--console-log-level=warn",
+        "--summary-interval=0",
+    ]
+    .iter()
+    .map(|arg| (*arg).to_owned())
+    .collect();
+    args.push(format!("--listen-port={port}"));
+    args.push(format!("--dir={}", data_dir.display()));
+    if seed {
+        args.push("--check-integrity=true".into());
+        args.push("--bt-hash-check-seed=true".into());
+        args.push("--seed-ratio=0.0".into());
+    } else {
+        args.push("--seed-time=0".into());
+        let done = dir.join("done");
+        let hook = dir.join("done.sh");
+        std::fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", done.display())).expect("hook");
+        std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        args.push(format!("--on-bt-download-complete={}", hook.display()));
+    }
+    args.push(torrent.to_owned());
+    spawn_client("aria2c", "aria2", &args, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aria2_downloads_from_our_seed() {
+    let dir = TempDir::new("aria2-down");
+    let (_tracker, torrent) = tracked_torrent(dir.path(), 31);
+    let session = loopback_session();
+    let seed = add(&session, &torrent, &dir.path().join("seed"));
+    finish(&seed, 10).await;
+    for _ in 0..40 {
+        if seed.status().current_tracker.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let client_dir = dir.path().join("aria2");
+    std::fs::create_dir_all(&client_dir).expect("client dir");
+    let out = client_dir.join("out");
+    let _aria2 = start_aria2(&client_dir, &torrent.path, &out, false);
+    wait_for_file(&client_dir.join("done"), 60, "aria2", &seed).await;
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_download_from_an_aria2_seed() {
+    let dir = TempDir::new("aria2-up");
+    let (tracker, torrent) = tracked_torrent(dir.path(), 33);
+    let hash = torrent.info.info_hashes().v1.expect("v1");
+    let client_dir = dir.path().join("aria2");
+    std::fs::create_dir_all(&client_dir).expect("client dir");
+    let _aria2 = start_aria2(&client_dir, &torrent.path, &dir.path().join("seed"), true);
+    wait_for_swarm(&tracker, hash, 1, 0).await;
+
+    let session = loopback_session();
+    let out = dir.path().join("out");
+    let handle = add(&session, &torrent, &out);
+    finish(&handle, 60).await;
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
