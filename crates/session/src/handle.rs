@@ -2,7 +2,8 @@
 
 use std::net::SocketAddr;
 
-use tokio::sync::{mpsc, watch};
+use lt_metainfo::AddTorrentParams;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::SessionError;
 use crate::status::TorrentStatus;
@@ -47,6 +48,22 @@ impl TorrentHandle {
         self.commands
             .send(TorrentCommand::ConnectPeer(addr))
             .map_err(|_| SessionError::TorrentRemoved)
+    }
+
+    /// The torrent's resume data (libtorrent's `save_resume_data`): save it with
+    /// [`lt_metainfo::save_resume_data_file`] (atomically) and give it back to
+    /// [`Session::add_torrent`](crate::Session::add_torrent) (with `ti` set) to start where
+    /// the torrent left off: the pieces it claims are trusted once the files are there and
+    /// long enough, without reading them.
+    ///
+    /// # Errors
+    /// [`SessionError::TorrentRemoved`] when the torrent's task is gone.
+    pub async fn save_resume_data(&self) -> Result<AddTorrentParams, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(TorrentCommand::SaveResumeData(reply))
+            .map_err(|_| SessionError::TorrentRemoved)?;
+        answer.await.map_err(|_| SessionError::TorrentRemoved)
     }
 
     /// Hands an accepted connection that named this torrent to its task.

@@ -11,14 +11,7 @@ use lt_metainfo::TorrentInfo;
 use lt_session::{EncLevel, EncPolicy, Session, SessionParams, Settings, TorrentState};
 
 mod common;
-use common::{make_torrent, params, TempDir, PIECE};
-
-/// Settings that listen on a free loopback port only.
-fn loopback() -> Settings {
-    let mut settings = Settings::default();
-    settings.listen_interfaces = "127.0.0.1:0".to_owned();
-    settings
-}
+use common::{loopback, make_torrent, params, TempDir, PIECE};
 
 /// Seeds `info` from `dir/src` in a session with `seed_settings`, downloads it into `dir/out`
 /// in a session with `download_settings`; checks the bytes and both sides' counters.

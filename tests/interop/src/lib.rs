@@ -450,3 +450,45 @@ pub fn spawn_client(program: &str, package: &str, args: &[String], cwd: &Path) -
         Err(error) => panic!("cannot start {program}: {error}"),
     }
 }
+
+/// The `lt` binary of this workspace, built (in the test's own target directory and profile
+/// directory) if it is missing or stale.
+///
+/// # Panics
+/// When cargo cannot build it.
+pub fn lt_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    // target/<profile>/deps/<test> → target/<profile>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("a target directory")
+        .to_path_buf();
+    let target_dir = profile_dir
+        .parent()
+        .expect("the target directory")
+        .to_path_buf();
+    let profile = profile_dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .map_or("dev", |name| if name == "debug" { "dev" } else { name })
+        .to_owned();
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "lt-cli",
+            "--bin",
+            "lt",
+            "--profile",
+            &profile,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build -p lt-cli failed");
+    profile_dir.join("lt")
+}

@@ -1,11 +1,16 @@
 //! Checking the files at start: the pieces already on disk are had and not downloaded again.
+//! With resume data the pieces it claims are trusted once every file holding one exists and is
+//! long enough (libtorrent's `check_fastresume`, no data read); otherwise, or when that fails,
+//! every piece is hashed.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use lt_core::Bitfield;
 use lt_metainfo::TorrentInfo;
-use lt_storage::{check_pieces, CheckOptions, Storage, StorageParams, TorrentStorage};
+use lt_storage::{
+    check_pieces, CheckOptions, FastResumeStatus, Storage, StorageParams, TorrentStorage,
+};
 
 use super::pieces::DiskEvent;
 use super::Torrent;
@@ -20,12 +25,14 @@ impl Torrent {
     /// Opens the storage and hashes whatever is on disk, on a blocking thread.
     pub(super) fn start_check(&mut self) {
         let info = Arc::clone(&self.info);
-        let params = StorageParams::new(self.config.save_path.clone());
+        let mut params = StorageParams::new(self.config.save_path.clone());
+        params.file_priorities = self.start.file_priorities.clone();
+        let resume = self.start.resume_have.take();
         let done = Arc::clone(&self.checked_pieces);
         let threads = self.config.settings.aio_threads;
         let events = self.disk_sender.clone();
         tokio::task::spawn_blocking(move || {
-            let result = check(info, params, &done, threads).map(Box::new);
+            let result = check(info, params, resume, &done, threads).map(Box::new);
             let _ = events.send(DiskEvent::Checked(result));
         });
     }
@@ -40,10 +47,21 @@ impl Torrent {
 fn check(
     info: Arc<TorrentInfo>,
     params: StorageParams,
+    resume: Option<Bitfield>,
     done: &AtomicU32,
     threads: usize,
 ) -> Result<Checked, String> {
     let storage = TorrentStorage::new(info, params).map_err(|error| error.to_string())?;
+    if let Some(have) = resume {
+        let outcome = storage
+            .check_files(&have)
+            .map_err(|error| error.to_string())?;
+        if outcome.status == FastResumeStatus::Ok {
+            storage.initialize().map_err(|error| error.to_string())?;
+            done.store(have.len() as u32, Ordering::Relaxed);
+            return Ok(Checked { storage, have });
+        }
+    }
     let progress = |checked: u32, _total: u32| done.store(checked, Ordering::Relaxed);
     let options = CheckOptions {
         threads,

@@ -14,6 +14,7 @@ mod choking;
 mod connection;
 mod peers;
 mod pieces;
+mod resume;
 mod stats;
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use lt_metainfo::{AddTorrentParams, TorrentInfo};
 use lt_picker::{Geometry, PeerKey, Picker, PickerConfig};
 use lt_storage::{PieceVerifier, ThreadPoolDiskIo, TorrentStorage};
 use lt_wire::PieceGeometry;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use self::announce::{Announced, Trackers};
 use self::checking::Checked;
@@ -36,6 +37,7 @@ use self::choking::ChokeTimers;
 use self::connection::PeerMessage;
 use self::peers::Peer;
 use self::pieces::DiskEvent;
+use self::resume::StartState;
 use self::stats::Stats;
 use crate::error::SessionError;
 use crate::handle::TorrentHandle;
@@ -58,6 +60,8 @@ pub(crate) enum TorrentCommand {
         stream: BoxedStream,
         addr: SocketAddr,
     },
+    /// Answer with the torrent's resume data.
+    SaveResumeData(oneshot::Sender<AddTorrentParams>),
 }
 
 impl std::fmt::Debug for TorrentCommand {
@@ -65,6 +69,7 @@ impl std::fmt::Debug for TorrentCommand {
         match self {
             Self::ConnectPeer(addr) => f.debug_tuple("ConnectPeer").field(addr).finish(),
             Self::Incoming { addr, .. } => f.debug_struct("Incoming").field("addr", addr).finish(),
+            Self::SaveResumeData(_) => f.write_str("SaveResumeData"),
         }
     }
 }
@@ -112,6 +117,8 @@ pub(crate) fn start(
     let (disk_sender, disk_events) = mpsc::unbounded_channel();
     let (tracker_sender, tracker_events) = mpsc::unbounded_channel();
     let trackers = Trackers::new(&info, params, config.listen_addr, config.tracker_key);
+    let start = StartState::from_params(params, info.num_pieces());
+    let wanted_bytes = info.total_size();
     let initial = TorrentStatus {
         name: info.name().to_owned(),
         save_path: config.save_path.clone(),
@@ -131,6 +138,8 @@ pub(crate) fn start(
         next_key: 0,
         waiting_peers: params.peers.clone(),
         trackers,
+        start,
+        wanted_bytes,
         disk_blocked: false,
         flushing: false,
         state: TorrentState::CheckingFiles,
@@ -163,6 +172,10 @@ struct Torrent {
     /// Peers to connect to once the files are checked.
     waiting_peers: Vec<SocketAddr>,
     trackers: Trackers,
+    /// What the add-torrent params asked for (resume data, file priorities).
+    start: StartState,
+    /// Bytes of the wanted pieces.
+    wanted_bytes: u64,
     /// The disk's write queue is over budget: peer events wait.
     disk_blocked: bool,
     /// Every wanted piece passed; the final flush is running.
@@ -197,6 +210,9 @@ impl Torrent {
                     Some(TorrentCommand::Incoming { stream, addr }) => {
                         self.accept_peer(stream, addr);
                     }
+                    Some(TorrentCommand::SaveResumeData(reply)) => {
+                        let _ = reply.send(self.resume_data());
+                    }
                     // Every handle is gone: nobody can see this torrent any more.
                     None => break,
                 },
@@ -228,6 +244,10 @@ impl Torrent {
             Ok(checked) => checked,
             Err(error) => return self.fail(error),
         };
+        if let Err(error) = self.apply_file_priorities() {
+            return self.fail(error);
+        }
+        self.wanted_bytes = self.wanted_bytes();
         for piece in checked.have.iter_ones() {
             let _ = self.picker.piece_passed(PieceIndex::new(piece as u32));
         }

@@ -65,16 +65,30 @@ impl Torrent {
             .sum()
     }
 
+    /// Bytes of the wanted pieces had.
+    fn total_wanted_done(&self) -> u64 {
+        if self.wanted_bytes == self.info.total_size() {
+            return self.total_done();
+        }
+        let priorities = self.picker.piece_priorities();
+        self.picker
+            .have_pieces()
+            .iter_ones()
+            .filter(|&piece| priorities.get(piece).is_some_and(|p| p.is_wanted()))
+            .map(|piece| u64::from(self.info.piece_size(lt_core::PieceIndex::new(piece as u32))))
+            .sum()
+    }
+
     /// Publishes the current status to the handles.
     pub(super) fn publish(&self) {
         let total_pieces = self.info.num_pieces();
         let num_pieces = self.picker.num_have();
         let total_done = self.total_done();
-        let total_wanted = self.info.total_size();
+        let total_wanted = self.wanted_bytes;
         let progress = match self.state {
             TorrentState::CheckingFiles => self.check_progress(),
             _ if total_wanted == 0 => 1.0,
-            _ => (total_done as f64 / total_wanted as f64) as f32,
+            _ => (self.total_wanted_done() as f64 / total_wanted as f64) as f32,
         };
         let num_peers = self.peers.values().filter(|peer| peer.connected).count() as u32;
         let status = TorrentStatus {

@@ -63,3 +63,39 @@ pub fn params(info: &Arc<TorrentInfo>, save: &Path, peers: Vec<SocketAddr>) -> A
         ..AddTorrentParams::default()
     }
 }
+
+/// Deterministic bytes for test files.
+pub fn test_bytes(seed: u32, length: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect()
+}
+
+/// `dir/src/multi/<name>` for each of `files` (name, size) and their v1 torrent in 32 KiB
+/// pieces (the torrent's directory is `multi`).
+pub fn make_multi_file_torrent(dir: &Path, files: &[(&str, usize)]) -> Arc<TorrentInfo> {
+    let root = dir.join("src").join("multi");
+    for (index, (name, size)) in files.iter().enumerate() {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
+        std::fs::write(&path, test_bytes(index as u32 + 1, *size)).expect("write");
+    }
+    let mut torrent =
+        CreateTorrent::from_path(&root, TorrentKind::V1, Some(PIECE)).expect("create");
+    torrent.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = torrent.generate_bytes().expect("generate");
+    Arc::new(TorrentInfo::from_bytes(&bytes).expect("load"))
+}
+
+/// Settings that listen on a free loopback port only.
+pub fn loopback() -> lt_session::Settings {
+    let mut settings = lt_session::Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    settings
+}
