@@ -51,5 +51,6 @@ pub use crate::handle::TorrentHandle;
 pub use crate::session::{Session, SessionParams};
 pub use crate::settings::Settings;
 pub use crate::status::{TorrentState, TorrentStatus};
+pub use lt_alerts::{self, Alert, AlertCategory, AlertKind, AlertQueue};
 pub use lt_metainfo::AddTorrentParams;
 pub use lt_wire::mse::{EncLevel, EncPolicy};

@@ -2,7 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+
+use lt_alerts::{Alert, AlertError, AlertKind, AlertQueue, Operation, TorrentId, TorrentRef};
 
 use lt_core::{PeerId, Sha1Hash};
 use lt_metainfo::AddTorrentParams;
@@ -13,6 +17,7 @@ use crate::listener;
 use crate::random::random_u64;
 use crate::registry::Registry;
 use crate::settings::Settings;
+use crate::torrent::alerts::AlertSink;
 use crate::torrent::{self, TorrentConfig};
 
 /// What a [`Session`] starts from (libtorrent's `session_params`).
@@ -50,6 +55,10 @@ pub struct Session {
     listen_errors: Vec<String>,
     /// The accepting tasks, aborted when the session is dropped.
     acceptors: Vec<tokio::task::JoinHandle<()>>,
+    /// Where the session and its torrents post alerts.
+    alerts: AlertQueue,
+    /// The id the next torrent gets.
+    next_torrent_id: AtomicU64,
 }
 
 impl Session {
@@ -67,6 +76,7 @@ impl Session {
             .map_err(SessionError::InvalidSetting)?;
         let settings = Arc::new(params.settings);
         let torrents = Registry::default();
+        let alerts = AlertQueue::new(settings.alert_queue_size, settings.alert_mask);
         let mut session = Self {
             settings,
             peer_id,
@@ -76,11 +86,14 @@ impl Session {
             listen_addrs: Vec::new(),
             listen_errors: Vec::new(),
             acceptors: Vec::new(),
+            alerts,
+            next_torrent_id: AtomicU64::new(1),
         };
         for addr in interfaces {
             match listener::bind(addr).and_then(|socket| Ok((socket.local_addr()?, socket))) {
                 Ok((local, socket)) => {
                     session.listen_addrs.push(local);
+                    session.post(AlertKind::ListenSucceeded { address: local });
                     let accept = listener::accept_loop(
                         socket,
                         session.torrents.clone(),
@@ -88,9 +101,17 @@ impl Session {
                     );
                     session.acceptors.push(session.runtime.spawn(accept));
                 }
-                Err(error) => session
-                    .listen_errors
-                    .push(format!("cannot listen on {addr}: {error}")),
+                Err(error) => {
+                    session.post(AlertKind::ListenFailed {
+                        listen_interface: addr.to_string(),
+                        address: addr,
+                        operation: Operation::SockBind,
+                        error: AlertError::from_display("listen_failed", &error),
+                    });
+                    session
+                        .listen_errors
+                        .push(format!("cannot listen on {addr}: {error}"));
+                }
             }
         }
         Ok(session)
@@ -134,7 +155,36 @@ impl Session {
     /// [`SessionError::NoMetadata`] without `ti`, [`SessionError::DuplicateTorrent`],
     /// [`SessionError::InvalidTorrent`].
     pub fn add_torrent(&self, params: AddTorrentParams) -> Result<TorrentHandle, SessionError> {
+        let result = self.start_torrent(&params);
+        let (torrent, error) = match &result {
+            Ok((_, torrent)) => (Some(torrent.clone()), None),
+            Err(error) => (None, Some(AlertError::from_display("add_torrent", error))),
+        };
+        self.post(AlertKind::AddTorrent {
+            torrent: torrent.as_ref().map(|torrent| torrent.id),
+            info_hash: params
+                .ti
+                .as_ref()
+                .map_or(params.info_hashes, |info| info.info_hashes()),
+            name: torrent
+                .as_ref()
+                .map(|torrent| torrent.name.to_string())
+                .unwrap_or_default(),
+            save_path: PathBuf::from(&params.save_path),
+            error,
+        });
+        let (handle, torrent) = result?;
+        self.post(AlertKind::TorrentAdded { torrent });
+        Ok(handle)
+    }
+
+    fn start_torrent(
+        &self,
+        params: &AddTorrentParams,
+    ) -> Result<(TorrentHandle, TorrentRef), SessionError> {
         let info = params.ti.clone().ok_or(SessionError::NoMetadata)?;
+        let id = TorrentId(self.next_torrent_id.fetch_add(1, Ordering::Relaxed));
+        let torrent = TorrentRef::new(id, info.info_hashes(), info.name());
         let config = TorrentConfig {
             settings: Arc::clone(&self.settings),
             peer_id: self.peer_id,
@@ -146,10 +196,40 @@ impl Session {
                 .copied()
                 .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
             tracker_key: self.tracker_key,
+            alerts: AlertSink {
+                queue: self.alerts.clone(),
+                torrent: torrent.clone(),
+            },
         };
-        self.torrents.add(info.info_hashes(), || {
-            torrent::start(&self.runtime, info, &params, config)
-        })
+        let handle = self.torrents.add(info.info_hashes(), || {
+            torrent::start(&self.runtime, info, params, config)
+        })?;
+        Ok((handle, torrent))
+    }
+
+    fn post(&self, kind: AlertKind) {
+        self.alerts.post(Alert::new(kind));
+    }
+
+    /// Takes every alert queued (libtorrent's `pop_alerts`), oldest first.
+    #[must_use]
+    pub fn pop_alerts(&self) -> Vec<Alert> {
+        self.alerts.pop_alerts()
+    }
+
+    /// Blocks until an alert is queued or `timeout` passes (libtorrent's `wait_for_alert`);
+    /// says whether one is. In async code await [`AlertQueue::notified`] on
+    /// [`alerts`](Self::alerts) instead.
+    #[must_use]
+    pub fn wait_for_alert(&self, timeout: Duration) -> bool {
+        self.alerts.wait_for_alert(timeout)
+    }
+
+    /// The session's alert queue: its mask, size, notify callback (libtorrent's
+    /// `set_alert_notify`) and the async `notified()`.
+    #[must_use]
+    pub fn alerts(&self) -> &AlertQueue {
+        &self.alerts
     }
 
     /// The torrent with this info-hash (v1, or v2 truncated), if it is in the session.

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use lt_alerts::{AlertCategory, AlertMask};
 use lt_wire::mse::{EncLevel, EncPolicy, EncryptionSettings};
 
 /// The session's settings (libtorrent's `settings_pack`, the names used so far).
@@ -12,6 +13,11 @@ pub struct Settings {
     /// libtorrent's `peer_fingerprint`: the first 8 bytes of our peer id (default `-LT0100-`);
     /// the other 12 are random.
     pub peer_fingerprint: String,
+    /// libtorrent's `alert_mask` (default: errors only, as in libtorrent).
+    pub alert_mask: AlertMask,
+    /// libtorrent's `alert_queue_size` (default 2000): alerts kept before the oldest
+    /// non-critical ones are dropped.
+    pub alert_queue_size: usize,
     /// libtorrent's `listen_interfaces`: comma-separated `IP:PORT` entries (IPv6 in brackets)
     /// to accept peers on; port 0 picks a free port. Default `0.0.0.0:6881,[::]:6881`. An entry
     /// that cannot be bound is reported by [`Session::listen_errors`](crate::Session::listen_errors)
@@ -59,6 +65,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             peer_fingerprint: "-LT0100-".to_owned(),
+            alert_mask: AlertCategory::ERROR,
+            alert_queue_size: lt_alerts::DEFAULT_ALERT_QUEUE_SIZE,
             listen_interfaces: "0.0.0.0:6881,[::]:6881".to_owned(),
             peer_connect_timeout: Duration::from_secs(15),
             handshake_timeout: Duration::from_secs(10),

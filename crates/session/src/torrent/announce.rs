@@ -15,7 +15,9 @@ use lt_tracker::{
     TrackerSettings,
 };
 
+use super::alerts::announce_event;
 use super::Torrent;
+use lt_alerts::{AlertError, AlertKind};
 
 /// Most peers a torrent keeps connected or connecting (libtorrent's `connections_limit`).
 const MAX_PEERS: usize = 200;
@@ -165,6 +167,11 @@ impl Torrent {
         request.tracker_id = planned.tracker_id.clone();
         request.support_crypto =
             self.config.settings.in_enc_policy != lt_wire::mse::EncPolicy::Disabled;
+        self.post(AlertKind::TrackerAnnounce {
+            torrent: self.torrent_ref(),
+            tracker_url: planned.url.clone(),
+            event: announce_event(planned.event),
+        });
         let settings = Arc::clone(&self.trackers.settings);
         let events = self.tracker_sender.clone();
         tokio::spawn(async move {
@@ -187,6 +194,18 @@ impl Torrent {
                 );
                 self.trackers.last_error = None;
                 self.trackers.current = Some(announced.planned.url.clone());
+                self.post(AlertKind::TrackerReply {
+                    torrent: self.torrent_ref(),
+                    tracker_url: announced.planned.url.clone(),
+                    num_peers: response.num_peers(),
+                });
+                if let Some(message) = &response.warning_message {
+                    self.post(AlertKind::TrackerWarning {
+                        torrent: self.torrent_ref(),
+                        tracker_url: announced.planned.url.clone(),
+                        message: message.clone(),
+                    });
+                }
                 let ours = self.trackers.local_endpoint;
                 for addr in response.peer_addrs() {
                     if self.peers.len() >= MAX_PEERS {
@@ -213,6 +232,22 @@ impl Torrent {
                     &settings,
                 );
                 self.trackers.last_error = Some(format!("{}: {error}", announced.planned.url));
+                let times_in_row = self
+                    .trackers
+                    .list
+                    .find(&announced.planned.url)
+                    .and_then(|index| self.trackers.list.trackers().get(index))
+                    .and_then(|entry| entry.endpoint(announced.planned.local_endpoint))
+                    .map_or(1, |endpoint| {
+                        u32::from(endpoint.info_hash(announced.planned.version).fails)
+                    });
+                self.post(AlertKind::TrackerError {
+                    torrent: self.torrent_ref(),
+                    tracker_url: announced.planned.url.clone(),
+                    times_in_row,
+                    error: AlertError::from_display(error.code_name(), &error),
+                    failure_reason: error.tracker_message().unwrap_or_default().to_owned(),
+                });
             }
         }
         // The next tracker in the tier may be due at once after a failure.

@@ -6,10 +6,11 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use lt_core::Bitfield;
+use lt_core::{Bitfield, FileIndex};
 use lt_metainfo::TorrentInfo;
 use lt_storage::{
-    check_pieces, CheckOptions, FastResumeStatus, Storage, StorageParams, TorrentStorage,
+    check_pieces, CheckOptions, FastResumeStatus, MismatchReason, Storage, StorageError,
+    StorageParams, TorrentStorage,
 };
 
 use super::pieces::DiskEvent;
@@ -19,6 +20,8 @@ use super::Torrent;
 pub(super) struct Checked {
     pub(super) storage: TorrentStorage,
     pub(super) have: Bitfield,
+    /// Why resume data was not trusted (a full check ran instead), if it was not.
+    pub(super) fastresume_rejected: Option<(FileIndex, MismatchReason)>,
 }
 
 impl Torrent {
@@ -50,16 +53,23 @@ fn check(
     resume: Option<Bitfield>,
     done: &AtomicU32,
     threads: usize,
-) -> Result<Checked, String> {
-    let storage = TorrentStorage::new(info, params).map_err(|error| error.to_string())?;
+) -> Result<Checked, StorageError> {
+    let storage = TorrentStorage::new(info, params)?;
+    let mut rejected = None;
     if let Some(have) = resume {
-        let outcome = storage
-            .check_files(&have)
-            .map_err(|error| error.to_string())?;
-        if outcome.status == FastResumeStatus::Ok {
-            storage.initialize().map_err(|error| error.to_string())?;
-            done.store(have.len() as u32, Ordering::Relaxed);
-            return Ok(Checked { storage, have });
+        let outcome = storage.check_files(&have)?;
+        match outcome.status {
+            FastResumeStatus::Ok => {
+                storage.initialize()?;
+                done.store(have.len() as u32, Ordering::Relaxed);
+                return Ok(Checked {
+                    storage,
+                    have,
+                    fastresume_rejected: None,
+                });
+            }
+            FastResumeStatus::NeedFullCheck { file, reason } => rejected = Some((file, reason)),
+            _ => {}
         }
     }
     let progress = |checked: u32, _total: u32| done.store(checked, Ordering::Relaxed);
@@ -68,7 +78,11 @@ fn check(
         progress: Some(&progress),
         cancel: None,
     };
-    let have = check_pieces(&storage, &options).map_err(|error| error.to_string())?;
-    storage.initialize().map_err(|error| error.to_string())?;
-    Ok(Checked { storage, have })
+    let have = check_pieces(&storage, &options)?;
+    storage.initialize()?;
+    Ok(Checked {
+        storage,
+        have,
+        fastresume_rejected: rejected,
+    })
 }

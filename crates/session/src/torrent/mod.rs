@@ -8,6 +8,7 @@
 //! that report back over a channel. While the disk's write queue is over budget it stops
 //! taking peer events, so the peer tasks stop reading their sockets.
 
+pub(crate) mod alerts;
 mod announce;
 mod checking;
 mod choking;
@@ -24,13 +25,15 @@ use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lt_alerts::{AlertError, AlertKind};
 use lt_core::{PeerId, PieceIndex};
 use lt_metainfo::{AddTorrentParams, TorrentInfo};
 use lt_picker::{Geometry, PeerKey, Picker, PickerConfig};
-use lt_storage::{PieceVerifier, ThreadPoolDiskIo, TorrentStorage};
+use lt_storage::{PieceVerifier, StorageError, ThreadPoolDiskIo, TorrentStorage};
 use lt_wire::PieceGeometry;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use self::alerts::AlertSink;
 use self::announce::{Announced, Trackers};
 use self::checking::Checked;
 use self::choking::ChokeTimers;
@@ -85,6 +88,8 @@ pub(crate) struct TorrentConfig {
     pub(crate) listen_addr: SocketAddr,
     /// The key trackers recognise us by.
     pub(crate) tracker_key: u32,
+    /// Where alerts go, and how they name the torrent.
+    pub(crate) alerts: AlertSink,
 }
 
 /// Starts the task of the torrent `info` on `runtime`; it checks the files, then connects to
@@ -239,11 +244,24 @@ impl Torrent {
     }
 
     /// The files are checked: the pieces found are had, and the peers waiting are connected.
-    fn on_checked(&mut self, checked: Result<Box<Checked>, String>) {
+    fn on_checked(&mut self, checked: Result<Box<Checked>, StorageError>) {
         let checked = match checked {
             Ok(checked) => checked,
-            Err(error) => return self.fail(error),
+            Err(error) => return self.fail_storage(&error),
         };
+        if let Some((file, reason)) = checked.fastresume_rejected {
+            let path = self
+                .config
+                .save_path
+                .join(self.info.files().file_path(file));
+            let message = format!("{}: {reason:?}", path.display());
+            self.post(AlertKind::FastresumeRejected {
+                torrent: self.torrent_ref(),
+                path: Some(path),
+                operation: lt_alerts::Operation::CheckResume,
+                error: AlertError::new("mismatching_file_size", message),
+            });
+        }
         if let Err(error) = self.apply_file_priorities() {
             return self.fail(error);
         }
@@ -257,7 +275,10 @@ impl Torrent {
             self.config.settings.max_queued_disk_bytes,
         );
         self.disk = Some(Arc::new(disk));
-        self.state = TorrentState::Downloading;
+        self.post(AlertKind::TorrentChecked {
+            torrent: self.torrent_ref(),
+        });
+        self.set_state(TorrentState::Downloading);
         if self.picker.is_finished() {
             self.set_finished();
         }
@@ -271,11 +292,17 @@ impl Torrent {
     /// Every wanted piece is verified and on disk.
     fn set_finished(&mut self) {
         self.flushing = false;
-        self.state = if self.picker.num_have() == self.info.num_pieces() {
+        let state = if self.picker.num_have() == self.info.num_pieces() {
             TorrentState::Seeding
         } else {
             TorrentState::Finished
         };
+        if self.state == TorrentState::Downloading && self.stats.downloaded > 0 {
+            self.post(AlertKind::TorrentFinished {
+                torrent: self.torrent_ref(),
+            });
+        }
+        self.set_state(state);
         self.not_interested_in_anyone();
         self.publish();
     }

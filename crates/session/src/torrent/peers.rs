@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use lt_alerts::{AlertError, AlertKind, Operation, PeerDirection};
 use lt_core::{Bitfield, BLOCK_SIZE};
 use lt_picker::{PeerKey, PickOptions};
 use lt_wire::driver::{Command, DriverEvent};
@@ -27,6 +28,12 @@ pub(super) struct Peer {
     commands: mpsc::Sender<Command>,
     /// Its address (for an incoming peer: where it connected from).
     pub(super) addr: SocketAddr,
+    /// It connected to us.
+    incoming: bool,
+    /// Its peer id, once its handshake arrived.
+    peer_id: Option<lt_core::PeerId>,
+    /// Why the connection closed, once it said.
+    close_reason: Option<AlertError>,
     /// Its handshake arrived; it is known to the picker.
     pub(super) connected: bool,
     /// It unchokes us.
@@ -116,6 +123,7 @@ impl Torrent {
     }
 
     fn start_peer(&mut self, addr: SocketAddr, origin: Origin) {
+        let incoming = matches!(origin, Origin::Incoming(_));
         let key = PeerKey(self.next_key);
         self.next_key = self.next_key.wrapping_add(1);
         let settings = &self.config.settings;
@@ -143,6 +151,9 @@ impl Torrent {
             Peer {
                 commands,
                 addr,
+                incoming,
+                peer_id: None,
+                close_reason: None,
                 connected: false,
                 unchoked: false,
                 interested: false,
@@ -182,6 +193,26 @@ impl Torrent {
     pub(super) fn on_peer_message(&mut self, key: PeerKey, message: PeerMessage) {
         match message {
             PeerMessage::Ended(error) => {
+                if let Some(peer) = self.peers.get(&key) {
+                    let (operation, reason) = match (&error, &peer.close_reason) {
+                        (Some(error), _) => (
+                            Operation::Connect,
+                            AlertError::new("connection_failed", error.clone()),
+                        ),
+                        (None, Some(reason)) => (Operation::Bittorrent, reason.clone()),
+                        (None, None) => (
+                            Operation::Bittorrent,
+                            AlertError::new("eof", "connection closed"),
+                        ),
+                    };
+                    self.post(AlertKind::PeerDisconnected {
+                        torrent: self.torrent_ref(),
+                        endpoint: peer.addr,
+                        peer_id: peer.peer_id,
+                        operation,
+                        reason,
+                    });
+                }
                 if let Some(error) = error {
                     self.stats.last_peer_error = Some(error);
                 }
@@ -202,9 +233,22 @@ impl Torrent {
             return;
         }
         let result = match event {
-            WireEvent::HandshakeReceived { .. } => {
+            WireEvent::HandshakeReceived { peer_id, .. } => {
                 if let Some(peer) = self.peers.get_mut(&key) {
                     peer.connected = self.picker.add_peer(key).is_ok();
+                    peer.peer_id = Some(peer_id);
+                    let direction = if peer.incoming {
+                        PeerDirection::Incoming
+                    } else {
+                        PeerDirection::Outgoing
+                    };
+                    let endpoint = peer.addr;
+                    self.post(AlertKind::PeerConnect {
+                        torrent: self.torrent_ref(),
+                        endpoint,
+                        peer_id: Some(peer_id),
+                        direction,
+                    });
                 }
                 Ok(())
             }
@@ -262,6 +306,10 @@ impl Torrent {
             }
             WireEvent::Closed(reason) => {
                 self.stats.last_peer_error = Some(reason.to_string());
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    let code = reason.code_name().unwrap_or("closed");
+                    peer.close_reason = Some(AlertError::from_display(code, &reason));
+                }
                 Ok(())
             }
             _ => Ok(()),

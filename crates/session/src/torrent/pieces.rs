@@ -5,6 +5,7 @@
 //! for peers' requests are served from the disk too.
 
 use bytes::Bytes;
+use lt_alerts::AlertKind;
 use lt_core::PieceIndex;
 use lt_picker::{PeerKey, Received};
 use lt_storage::{DiskIo, PieceHashes, StorageError};
@@ -18,7 +19,7 @@ use super::Torrent;
 /// A disk job finished (or the write queue drained); sent by the job's task to the torrent.
 pub(super) enum DiskEvent {
     /// The start-up check finished.
-    Checked(Result<Box<Checked>, String>),
+    Checked(Result<Box<Checked>, StorageError>),
     /// A block write finished.
     Written {
         block: lt_picker::Block,
@@ -69,7 +70,7 @@ impl Torrent {
                 self.set_finished();
                 self.announce_completed();
             }
-            DiskEvent::Flushed(Err(error)) => self.fail(error.to_string()),
+            DiskEvent::Flushed(Err(error)) => self.fail_storage(&error),
         }
     }
 
@@ -118,7 +119,7 @@ impl Torrent {
     fn on_written(&mut self, block: lt_picker::Block, result: Result<(), StorageError>) {
         if let Err(error) = result {
             let _ = self.picker.write_failed(block);
-            return self.fail(error.to_string());
+            return self.fail_storage(&error);
         }
         if !matches!(self.picker.block_finished(block), Ok(true)) {
             return;
@@ -138,10 +139,14 @@ impl Torrent {
     fn on_hashed(&mut self, piece: PieceIndex, result: Result<PieceHashes, StorageError>) {
         let hashes = match result {
             Ok(hashes) => hashes,
-            Err(error) => return self.fail(error.to_string()),
+            Err(error) => return self.fail_storage(&error),
         };
         if !self.verifier.verify_hashes(&self.info, piece, &hashes) {
             self.stats.hash_failures += 1;
+            self.post(AlertKind::HashFailed {
+                torrent: self.torrent_ref(),
+                piece,
+            });
             // Banning or parole for the senders is still to come; the blocks are free again.
             let _ = self.picker.piece_failed(piece);
             if let Some(disk) = self.disk.as_ref() {
@@ -152,6 +157,10 @@ impl Torrent {
             return;
         }
         let dropped = self.picker.piece_passed(piece).unwrap_or_default();
+        self.post(AlertKind::PieceFinished {
+            torrent: self.torrent_ref(),
+            piece,
+        });
         for (key, block) in dropped {
             self.cancel_request(key, block);
         }
