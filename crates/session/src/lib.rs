@@ -38,6 +38,7 @@ mod choker;
 mod error;
 mod handle;
 mod listener;
+mod peer_info;
 mod random;
 mod registry;
 mod session;
@@ -48,6 +49,7 @@ mod torrent;
 
 pub use crate::error::SessionError;
 pub use crate::handle::TorrentHandle;
+pub use crate::peer_info::PeerInfo;
 pub use crate::session::{Session, SessionParams};
 pub use crate::settings::Settings;
 pub use crate::status::{TorrentState, TorrentStatus};

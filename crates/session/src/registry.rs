@@ -52,6 +52,14 @@ impl Registry {
         Ok(handle)
     }
 
+    /// Takes the torrent with `info_hashes` out; says whether it was there.
+    pub(crate) fn remove(&self, info_hashes: &InfoHash) -> bool {
+        let mut entries = self.entries();
+        let before = entries.len();
+        entries.retain(|entry| entry.info_hashes != *info_hashes);
+        entries.len() != before
+    }
+
     /// The torrent known on the wire by `hash` (its v1 hash, or its v2 hash truncated).
     pub(crate) fn find_by_wire_hash(&self, hash: &Sha1Hash) -> Option<TorrentHandle> {
         self.entries()

@@ -232,6 +232,38 @@ impl Session {
         &self.alerts
     }
 
+    /// Removes a torrent (libtorrent's `remove_torrent`): its peers are closed, its trackers
+    /// told `stopped`, and with `delete_files` its files and part file are deleted
+    /// (`torrent_deleted` or `torrent_delete_failed` follows `torrent_removed`). Resolves once
+    /// the torrent's task has stopped and its files are closed (or deleted).
+    ///
+    /// # Errors
+    /// [`SessionError::TorrentRemoved`] when it is not in the session.
+    pub async fn remove_torrent(
+        &self,
+        handle: &TorrentHandle,
+        delete_files: bool,
+    ) -> Result<(), SessionError> {
+        if !self.torrents.remove(&handle.info_hashes()) {
+            return Err(SessionError::TorrentRemoved);
+        }
+        handle.remove(delete_files).await
+    }
+
+    /// Pauses every torrent (libtorrent's `session::pause`).
+    pub fn pause(&self) {
+        for handle in self.torrents.handles() {
+            let _ = handle.pause();
+        }
+    }
+
+    /// Resumes every torrent (libtorrent's `session::resume`).
+    pub fn resume(&self) {
+        for handle in self.torrents.handles() {
+            let _ = handle.resume();
+        }
+    }
+
     /// The torrent with this info-hash (v1, or v2 truncated), if it is in the session.
     #[must_use]
     pub fn find_torrent(&self, info_hash: &Sha1Hash) -> Option<TorrentHandle> {

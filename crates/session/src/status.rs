@@ -28,6 +28,9 @@ pub struct TorrentStatus {
     pub save_path: PathBuf,
     /// Its state.
     pub state: TorrentState,
+    /// Paused by [`TorrentHandle::pause`](crate::TorrentHandle::pause) (or added paused and not
+    /// auto-managed).
+    pub paused: bool,
     /// Why it stopped (a disk error, say), if it did (libtorrent's `errc`).
     pub error: Option<String>,
     /// Done / wanted, 0.0 to 1.0 (while checking: the fraction checked).

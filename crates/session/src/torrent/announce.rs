@@ -108,6 +108,50 @@ impl Torrent {
         self.announce_due();
     }
 
+    /// Makes every tracker due now (libtorrent's `force_reannounce`).
+    pub(super) fn announce_now(&mut self) {
+        if !self.trackers.started {
+            return;
+        }
+        let now = now();
+        self.trackers.list.stop_announcing(now);
+        self.trackers.next = Some(now);
+        self.announce_due();
+    }
+
+    /// Announcing starts again after a pause: every tracker gets `started`.
+    pub(super) fn restart_announcing(&mut self) {
+        self.trackers.list.reset();
+        self.start_announcing();
+    }
+
+    /// Stops announcing (until [`restart_announcing`](Self::restart_announcing)).
+    pub(super) fn trackers_stop(&mut self) {
+        self.trackers.started = false;
+        self.trackers.next = None;
+    }
+
+    /// Sends `event` (`stopped`) now to the trackers the tier rules pick; fire and forget.
+    pub(super) fn announce_event_now(&mut self, event: Event) {
+        if !self.trackers.started || self.trackers.is_empty() {
+            return;
+        }
+        let now = now();
+        self.trackers.list.stop_announcing(now);
+        let local = [self.trackers.local_endpoint];
+        let versions = self.trackers.versions.clone();
+        let context = AnnounceContext {
+            event,
+            is_seed: self.picker.is_finished(),
+            local_endpoints: &local,
+            versions: &versions,
+        };
+        let settings = self.trackers.list_settings.clone();
+        for announce in self.trackers.list.plan_announces(now, &context, &settings) {
+            self.send_announce(announce);
+        }
+    }
+
     /// The download finished: trackers not told yet get `completed` now.
     pub(super) fn announce_completed(&mut self) {
         let now = now();
@@ -118,7 +162,8 @@ impl Torrent {
 
     /// Sends the announces that are due (called every tick).
     pub(super) fn announce_due(&mut self) {
-        if !self.trackers.started || self.error.is_some() || self.trackers.is_empty() {
+        if !self.trackers.started || self.paused || self.error.is_some() || self.trackers.is_empty()
+        {
             return;
         }
         let now = now();

@@ -13,6 +13,7 @@ mod announce;
 mod checking;
 mod choking;
 mod connection;
+mod control;
 mod peers;
 mod pieces;
 mod resume;
@@ -27,7 +28,7 @@ use std::time::Duration;
 
 use lt_alerts::{AlertError, AlertKind};
 use lt_core::{PeerId, PieceIndex};
-use lt_metainfo::{AddTorrentParams, TorrentInfo};
+use lt_metainfo::{AddTorrentParams, TorrentFlags, TorrentInfo};
 use lt_picker::{Geometry, PeerKey, Picker, PickerConfig};
 use lt_storage::{PieceVerifier, StorageError, ThreadPoolDiskIo, TorrentStorage};
 use lt_wire::PieceGeometry;
@@ -38,6 +39,7 @@ use self::announce::{Announced, Trackers};
 use self::checking::Checked;
 use self::choking::ChokeTimers;
 use self::connection::PeerMessage;
+use self::control::ControlEvent;
 use self::peers::Peer;
 use self::pieces::DiskEvent;
 use self::resume::StartState;
@@ -65,6 +67,35 @@ pub(crate) enum TorrentCommand {
     },
     /// Answer with the torrent's resume data.
     SaveResumeData(oneshot::Sender<AddTorrentParams>),
+    /// Pause (peers closed, trackers told).
+    Pause,
+    /// Resume after a pause.
+    Resume,
+    /// Check every piece again.
+    ForceRecheck,
+    /// Announce to the trackers now.
+    ForceReannounce,
+    /// Set every file's priority.
+    SetFilePriorities(Vec<u8>),
+    /// Set one piece's priority.
+    SetPiecePriority(PieceIndex, u8),
+    /// Answer with the file priorities.
+    FilePriorities(oneshot::Sender<Vec<u8>>),
+    /// Answer with the bytes had per file.
+    FileProgress(oneshot::Sender<Vec<u64>>),
+    /// Answer with the peers.
+    PeerInfo(oneshot::Sender<Vec<crate::peer_info::PeerInfo>>),
+    /// Move the files to a new save path.
+    MoveStorage(PathBuf, lt_storage::MoveFlags),
+    /// Rename a file.
+    RenameFile(lt_core::FileIndex, String),
+    /// Flush written blocks.
+    FlushCache,
+    /// Remove the torrent (deleting its files if asked); answered once done.
+    Remove {
+        delete_files: bool,
+        done: oneshot::Sender<()>,
+    },
 }
 
 impl std::fmt::Debug for TorrentCommand {
@@ -73,6 +104,28 @@ impl std::fmt::Debug for TorrentCommand {
             Self::ConnectPeer(addr) => f.debug_tuple("ConnectPeer").field(addr).finish(),
             Self::Incoming { addr, .. } => f.debug_struct("Incoming").field("addr", addr).finish(),
             Self::SaveResumeData(_) => f.write_str("SaveResumeData"),
+            Self::Pause => f.write_str("Pause"),
+            Self::Resume => f.write_str("Resume"),
+            Self::ForceRecheck => f.write_str("ForceRecheck"),
+            Self::ForceReannounce => f.write_str("ForceReannounce"),
+            Self::SetFilePriorities(p) => f.debug_tuple("SetFilePriorities").field(p).finish(),
+            Self::SetPiecePriority(piece, priority) => f
+                .debug_tuple("SetPiecePriority")
+                .field(piece)
+                .field(priority)
+                .finish(),
+            Self::FilePriorities(_) => f.write_str("FilePriorities"),
+            Self::FileProgress(_) => f.write_str("FileProgress"),
+            Self::PeerInfo(_) => f.write_str("PeerInfo"),
+            Self::MoveStorage(path, _) => f.debug_tuple("MoveStorage").field(path).finish(),
+            Self::RenameFile(file, name) => {
+                f.debug_tuple("RenameFile").field(file).field(name).finish()
+            }
+            Self::FlushCache => f.write_str("FlushCache"),
+            Self::Remove { delete_files, .. } => f
+                .debug_struct("Remove")
+                .field("delete_files", delete_files)
+                .finish(),
         }
     }
 }
@@ -117,10 +170,12 @@ pub(crate) fn start(
             ..PickerConfig::default()
         },
     );
+    let info_hashes = info.info_hashes();
     let (command_sender, commands) = mpsc::unbounded_channel();
     let (peer_sender, peer_events) = mpsc::channel(PEER_EVENT_QUEUE);
     let (disk_sender, disk_events) = mpsc::unbounded_channel();
     let (tracker_sender, tracker_events) = mpsc::unbounded_channel();
+    let (control_sender, control_events) = mpsc::unbounded_channel();
     let trackers = Trackers::new(&info, params, config.listen_addr, config.tracker_key);
     let start = StartState::from_params(params, info.num_pieces());
     let wanted_bytes = info.total_size();
@@ -142,6 +197,7 @@ pub(crate) fn start(
         peers: HashMap::new(),
         next_key: 0,
         waiting_peers: params.peers.clone(),
+        known_peers: Vec::new(),
         trackers,
         start,
         wanted_bytes,
@@ -154,11 +210,32 @@ pub(crate) fn start(
         peer_sender,
         disk_sender,
         tracker_sender,
+        control_sender,
+        // An auto-managed torrent is started by the queue (which has no limits here), so only
+        // `paused` without `auto_managed` keeps it paused, as in libtorrent.
+        paused: params.flags.contains(TorrentFlags::PAUSED)
+            && !params.flags.contains(TorrentFlags::AUTO_MANAGED),
         status: status_sender,
         scratch: Vec::new(),
     };
-    runtime.spawn(torrent.run(commands, peer_events, disk_events, tracker_events));
-    Ok(TorrentHandle::new(command_sender, status))
+    let inputs = Inputs {
+        commands,
+        peer_events,
+        disk_events,
+        tracker_events,
+        control_events,
+    };
+    runtime.spawn(torrent.run(inputs));
+    Ok(TorrentHandle::new(command_sender, status, info_hashes))
+}
+
+/// Everything the torrent's task waits on.
+struct Inputs {
+    commands: mpsc::UnboundedReceiver<TorrentCommand>,
+    peer_events: mpsc::Receiver<(PeerKey, PeerMessage)>,
+    disk_events: mpsc::UnboundedReceiver<DiskEvent>,
+    tracker_events: mpsc::UnboundedReceiver<Announced>,
+    control_events: mpsc::UnboundedReceiver<ControlEvent>,
 }
 
 /// The state of one torrent, owned by its task.
@@ -176,6 +253,8 @@ struct Torrent {
     next_key: u32,
     /// Peers to connect to once the files are checked.
     waiting_peers: Vec<SocketAddr>,
+    /// Every outgoing peer address tried so far (libtorrent's peer list, simplified).
+    known_peers: Vec<SocketAddr>,
     trackers: Trackers,
     /// What the add-torrent params asked for (resume data, file priorities).
     start: StartState,
@@ -192,38 +271,34 @@ struct Torrent {
     peer_sender: mpsc::Sender<(PeerKey, PeerMessage)>,
     disk_sender: mpsc::UnboundedSender<DiskEvent>,
     tracker_sender: mpsc::UnboundedSender<Announced>,
+    control_sender: mpsc::UnboundedSender<ControlEvent>,
+    /// Paused: no peers, no announces.
+    paused: bool,
     status: watch::Sender<TorrentStatus>,
     /// Reused by picks.
     scratch: Vec<lt_picker::Block>,
 }
 
 impl Torrent {
-    async fn run(
-        mut self,
-        mut commands: mpsc::UnboundedReceiver<TorrentCommand>,
-        mut peer_events: mpsc::Receiver<(PeerKey, PeerMessage)>,
-        mut disk_events: mpsc::UnboundedReceiver<DiskEvent>,
-        mut tracker_events: mpsc::UnboundedReceiver<Announced>,
-    ) {
+    async fn run(mut self, mut inputs: Inputs) {
         self.start_check();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                command = commands.recv() => match command {
-                    Some(TorrentCommand::ConnectPeer(addr)) => self.connect_peer(addr),
-                    Some(TorrentCommand::Incoming { stream, addr }) => {
-                        self.accept_peer(stream, addr);
+                command = inputs.commands.recv() => match command {
+                    Some(TorrentCommand::Remove { delete_files, done }) => {
+                        self.remove(delete_files, done);
+                        break;
                     }
-                    Some(TorrentCommand::SaveResumeData(reply)) => {
-                        let _ = reply.send(self.resume_data());
-                    }
+                    Some(command) => self.on_command(command),
                     // Every handle is gone: nobody can see this torrent any more.
                     None => break,
                 },
-                Some(event) = disk_events.recv() => self.on_disk_event(event),
-                Some(announced) = tracker_events.recv() => self.on_announced(announced),
-                Some((key, message)) = peer_events.recv(), if !self.disk_blocked => {
+                Some(event) = inputs.disk_events.recv() => self.on_disk_event(event),
+                Some(announced) = inputs.tracker_events.recv() => self.on_announced(announced),
+                Some(event) = inputs.control_events.recv() => self.on_control_event(event),
+                Some((key, message)) = inputs.peer_events.recv(), if !self.disk_blocked => {
                     self.on_peer_message(key, message);
                 }
                 _ = tick.tick() => {
@@ -236,6 +311,41 @@ impl Torrent {
         }
         // Dropping the peers' command senders closes their connections.
         self.peers.clear();
+        self.publish();
+    }
+
+    fn on_command(&mut self, command: TorrentCommand) {
+        match command {
+            TorrentCommand::ConnectPeer(addr) => self.connect_peer(addr),
+            TorrentCommand::Incoming { stream, addr } => self.accept_peer(stream, addr),
+            TorrentCommand::SaveResumeData(reply) => {
+                let _ = reply.send(self.resume_data());
+            }
+            TorrentCommand::Pause => self.pause(),
+            TorrentCommand::Resume => self.resume(),
+            TorrentCommand::ForceRecheck => self.force_recheck(),
+            TorrentCommand::ForceReannounce => self.announce_now(),
+            TorrentCommand::SetFilePriorities(priorities) => self.set_file_priorities(priorities),
+            TorrentCommand::SetPiecePriority(piece, priority) => {
+                self.set_piece_priority(piece, priority);
+            }
+            TorrentCommand::FilePriorities(reply) => {
+                let mut priorities = self.start.file_priorities.clone();
+                priorities.resize(self.info.num_files(), 4);
+                let _ = reply.send(priorities);
+            }
+            TorrentCommand::FileProgress(reply) => {
+                let _ = reply.send(self.file_progress());
+            }
+            TorrentCommand::PeerInfo(reply) => {
+                let _ = reply.send(self.peer_info());
+            }
+            TorrentCommand::MoveStorage(path, flags) => self.move_storage(path, flags),
+            TorrentCommand::RenameFile(file, name) => self.rename_file(file, name),
+            TorrentCommand::FlushCache => self.flush_cache(),
+            // Handled by the loop, which ends with it.
+            TorrentCommand::Remove { done, .. } => drop(done),
+        }
     }
 
     /// The disk, once the files are checked.
@@ -282,10 +392,15 @@ impl Torrent {
         if self.picker.is_finished() {
             self.set_finished();
         }
-        for addr in std::mem::take(&mut self.waiting_peers) {
-            self.connect_peer(addr);
+        if !self.paused {
+            for addr in std::mem::take(&mut self.waiting_peers) {
+                self.connect_peer(addr);
+            }
+            if !self.picker.is_finished() {
+                self.reconnect_known_peers();
+            }
+            self.start_announcing();
         }
-        self.start_announcing();
         self.publish();
     }
 

@@ -13,8 +13,13 @@ use tokio::sync::mpsc;
 use super::connection::{run_peer, Origin, PeerMessage, PeerSetup};
 use super::stats::Rate;
 use super::Torrent;
+use crate::peer_info::PeerInfo;
 use crate::random::random_bytes;
 use crate::stream::BoxedStream;
+
+/// Most peer addresses a torrent remembers to reconnect to (libtorrent's `max_peerlist_size`
+/// is 3000).
+const MAX_KNOWN_PEERS: usize = 3000;
 
 /// Commands a peer task may have queued beyond its request queue (haves, cancels, serves).
 const EXTRA_COMMANDS: usize = 1024;
@@ -75,6 +80,37 @@ pub(super) struct UploadSlot {
 }
 
 impl Peer {
+    /// Whether it connected to us.
+    pub(super) fn is_incoming(&self) -> bool {
+        self.incoming
+    }
+
+    /// What libtorrent's `get_peer_info` says of it.
+    pub(super) fn info(&self) -> PeerInfo {
+        PeerInfo {
+            ip: self.addr,
+            pid: self.peer_id,
+            client: self
+                .peer_id
+                .and_then(|id| id.client())
+                .map(|client| client.to_string())
+                .unwrap_or_default(),
+            incoming: self.incoming,
+            connected: self.connected,
+            interesting: self.interested,
+            choked: !self.unchoked,
+            remote_interested: self.upload.peer_interested,
+            remote_choked: !self.upload.unchoked,
+            optimistic_unchoke: self.upload.optimistic,
+            seed: self.seed,
+            payload_down_speed: self.rate.per_second() as u64,
+            payload_up_speed: self.upload_rate.per_second() as u64,
+            total_download: self.received,
+            total_upload: self.sent,
+            download_queue_length: self.outstanding,
+        }
+    }
+
     /// Sends `command` unless its queue is full (the peer is stalled); says whether it went.
     pub(super) fn send(&self, command: Command) -> bool {
         self.commands.try_send(command).is_ok()
@@ -103,8 +139,13 @@ impl Torrent {
         if self.error.is_some() {
             return;
         }
-        if self.disk().is_none() {
-            self.waiting_peers.push(addr);
+        if !self.known_peers.contains(&addr) && self.known_peers.len() < MAX_KNOWN_PEERS {
+            self.known_peers.push(addr);
+        }
+        if self.disk().is_none() || self.paused {
+            if !self.waiting_peers.contains(&addr) {
+                self.waiting_peers.push(addr);
+            }
             return;
         }
         if self.peers.values().any(|peer| peer.addr == addr) {
@@ -113,10 +154,18 @@ impl Torrent {
         self.start_peer(addr, Origin::Outgoing);
     }
 
+    /// Connects again to every peer we connected to before and are not connected to now
+    /// (after a recheck, or when the torrent wants pieces again).
+    pub(super) fn reconnect_known_peers(&mut self) {
+        for addr in self.known_peers.clone() {
+            self.connect_peer(addr);
+        }
+    }
+
     /// Runs a connection accepted from `addr`, once the files are checked (before that, or
     /// after an error, it is closed).
     pub(super) fn accept_peer(&mut self, stream: BoxedStream, addr: SocketAddr) {
-        if self.error.is_some() || self.disk().is_none() {
+        if self.error.is_some() || self.disk().is_none() || self.paused {
             return;
         }
         self.start_peer(addr, Origin::Incoming(stream));
@@ -345,7 +394,7 @@ impl Torrent {
     }
 
     /// Tells the peer whether we are interested, if that changed.
-    fn update_interest(&mut self, key: PeerKey) {
+    pub(super) fn update_interest(&mut self, key: PeerKey) {
         let wanted = !self.picker.is_finished()
             && self.error.is_none()
             && self.picker.is_interesting(key).unwrap_or(false);

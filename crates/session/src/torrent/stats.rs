@@ -95,6 +95,7 @@ impl Torrent {
             name: self.info.name().to_owned(),
             save_path: self.config.save_path.clone(),
             state: self.state,
+            paused: self.paused,
             error: self.error.clone(),
             progress,
             num_pieces,
