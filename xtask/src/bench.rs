@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|swarm|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
@@ -26,6 +26,9 @@ usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|all> [--rounds
            time and peak RSS, each backend in its own process), then a full recheck on all
            cores against cores × single-core `openssl speed -evp sha1`
   wire     lt-wire alone: RC4-drop1024 (MB/s) and 16 KiB piece message decode / encode
+  swarm    `lt download` against libtorrent as the downloader: 1 GiB on 127.0.0.1 from
+           libtorrent seeders, wall time and peak RSS (takes --seeders N; see
+           `cargo xtask bench swarm --help`)
   all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
@@ -89,7 +92,7 @@ fn parse_bench_lines(text: &str, results: &mut Results) -> Result<()> {
     Ok(())
 }
 
-fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+pub(crate) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
     let mut values: Vec<f64> = values.into_iter().collect();
     values.sort_by(f64::total_cmp);
     match values.len() {
@@ -188,7 +191,7 @@ fn print_table(anchor_name: &str, rows: &[Row]) {
     }
 }
 
-fn format_value(value: f64) -> String {
+pub(crate) fn format_value(value: f64) -> String {
     if value >= 100.0 {
         format!("{value:.0}")
     } else if value >= 10.0 {
@@ -225,6 +228,9 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     if matches!(name.as_str(), "-h" | "--help") {
         println!("{USAGE}");
         return Ok(());
+    }
+    if name == "swarm" {
+        return crate::bench_swarm::main(&args[1..]);
     }
     let (rounds, verbose) = parse_options(&args[1..])?;
     match name.as_str() {

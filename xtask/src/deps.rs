@@ -17,10 +17,13 @@ enum Probe {
     Program(&'static str),
     /// A `pkg-config` module.
     PkgConfig(&'static str),
+    /// A file at a fixed path (for programs a shell keyword shadows, like `time`).
+    File(&'static str),
 }
 
-/// The Debian packages the suite needs, each with a fallback probe.
-const APT_PACKAGES: [(&str, Probe); 7] = [
+/// The Debian packages the suite (and `cargo xtask bench swarm`: `time`) needs, each with a
+/// fallback probe.
+const APT_PACKAGES: [(&str, Probe); 8] = [
     (
         "libtorrent-rasterbar-dev",
         Probe::PkgConfig("libtorrent-rasterbar"),
@@ -31,6 +34,7 @@ const APT_PACKAGES: [(&str, Probe); 7] = [
     ("aria2", Probe::Program("aria2c")),
     ("transmission-cli", Probe::Program("transmission-cli")),
     ("openssl", Probe::Program("openssl")),
+    ("time", Probe::File("/usr/bin/time")),
 ];
 
 /// What is missing.
@@ -59,6 +63,7 @@ fn probe(probe: &Probe) -> bool {
     match probe {
         Probe::Program(program) => on_path(program),
         Probe::PkgConfig(module) => succeeds(&mut command("pkg-config", ["--exists", module])),
+        Probe::File(path) => std::path::Path::new(path).exists(),
     }
 }
 
