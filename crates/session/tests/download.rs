@@ -21,7 +21,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 /// A seed on 127.0.0.1 that unchokes whoever is interested and serves `data` from memory.
-/// With `corrupt`, the first block of that piece is sent once with a flipped byte.
+/// With `corrupt`, the first block of that piece is sent once with a flipped byte; with
+/// `u32::MAX`, the first block of every piece, every time.
 async fn start_seed(info: &TorrentInfo, data: Arc<Vec<u8>>, corrupt: Option<u32>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
@@ -74,10 +75,12 @@ async fn serve(
                     u64::from(block.piece.get()) * u64::from(PIECE) + u64::from(block.offset);
                 let start = start as usize;
                 let mut bytes = data[start..start + block.length as usize].to_vec();
-                if corrupt == Some(block.piece.get())
+                let always = corrupt == Some(u32::MAX);
+                let once = corrupt == Some(block.piece.get())
+                    && !always
                     && block.offset == 0
-                    && !corrupted.swap(true, Ordering::SeqCst)
-                {
+                    && !corrupted.swap(true, Ordering::SeqCst);
+                if (always && block.offset == 0) || once {
                     bytes[0] ^= 0xff;
                 }
                 Command::Serve {
@@ -187,4 +190,41 @@ async fn a_refused_connection_is_reported() {
     assert!(session
         .find_torrent(&info.info_hashes().get_best())
         .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_keeps_sending_corrupt_data_is_banned() {
+    let dir = TempDir::new("ban");
+    let (data, info) = make_torrent(&dir.0, 30 * PIECE as usize);
+    let data = Arc::new(data);
+    let liar = start_seed(&info, Arc::clone(&data), Some(u32::MAX)).await;
+    let honest = start_seed(&info, Arc::clone(&data), None).await;
+    let mut settings = lt_session::Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    settings.alert_mask = lt_session::AlertCategory::ALL;
+    let session = Session::new(SessionParams::new(settings)).expect("session");
+    let save = dir.0.join("out");
+    let handle = session
+        .add_torrent(params(&info, &save, vec![liar, honest]))
+        .expect("add torrent");
+    let status = tokio::time::timeout(Duration::from_secs(20), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 20 s: {:?}", handle.status()))
+        .expect("finished");
+    assert!(status.num_hash_failures >= 1);
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+    let banned: Vec<SocketAddr> = session
+        .pop_alerts()
+        .iter()
+        .filter_map(|alert| match alert.kind {
+            lt_session::AlertKind::PeerBan { endpoint, .. } => Some(endpoint),
+            _ => None,
+        })
+        .collect();
+    if status.num_hash_failures >= 4 {
+        assert_eq!(banned, [liar]);
+    }
+    assert!(!banned.contains(&honest));
+    let resume = handle.save_resume_data().await.expect("resume data");
+    assert_eq!(resume.banned_peers, banned);
 }

@@ -201,8 +201,19 @@ async fn we_download_from_a_transmission_seed() {
 /// `aria2c` on 127.0.0.1 with DHT, LPD and PEX off. As a downloader it exits once done
 /// (`--seed-time=0`); as a seeder (`seed`) it checks the files and seeds until killed.
 fn start_aria2(dir: &Path, torrent: &str, data_dir: &Path, seed: bool) -> KillOnDrop {
+    start_aria2_on(dir, torrent, data_dir, seed, free_port(), true)
+}
+
+/// [`start_aria2`] on `port`; with `verify` false a seeder serves its files unchecked.
+fn start_aria2_on(
+    dir: &Path,
+    torrent: &str,
+    data_dir: &Path,
+    seed: bool,
+    port: u16,
+    verify: bool,
+) -> KillOnDrop {
     std::fs::create_dir_all(data_dir).expect("data dir");
-    let port = free_port();
     let mut args: Vec<String> = [
         "--no-conf",
         "--interface=127.0.0.1",
@@ -221,9 +232,13 @@ fn start_aria2(dir: &Path, torrent: &str, data_dir: &Path, seed: bool) -> KillOn
     .collect();
     args.push(format!("--listen-port={port}"));
     args.push(format!("--dir={}", data_dir.display()));
-    if seed {
+    if seed && verify {
         args.push("--check-integrity=true".into());
         args.push("--bt-hash-check-seed=true".into());
+        args.push("--seed-ratio=0.0".into());
+    } else if seed {
+        args.push("--check-integrity=false".into());
+        args.push("--bt-seed-unverified=true".into());
         args.push("--seed-ratio=0.0".into());
     } else {
         args.push("--seed-time=0".into());
@@ -274,4 +289,120 @@ async fn we_download_from_an_aria2_seed() {
     let handle = add(&session, &torrent, &out);
     finish(&handle, 60).await;
     compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+// ----- a seeder that sends corrupt data -----
+
+/// Seeds `argv[1]` from `argv[2]` at most `argv[3]` bytes per second (no DHT); prints
+/// `ready PORT`.
+const LIBTORRENT_SEED: &str = r#"
+import sys, time
+import libtorrent as lt
+
+ses = lt.session({
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+    "upload_rate_limit": int(sys.argv[3]),
+})
+# Loopback peers are unlimited by default: the global class takes the limit.
+rule = lt.ip_filter()
+rule.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+ses.set_peer_class_filter(rule)
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(sys.argv[1])
+atp.save_path = sys.argv[2]
+atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+h = ses.add_torrent(atp)
+deadline = time.time() + 15
+while not h.status().is_seeding:
+    if time.time() > deadline:
+        sys.exit("libtorrent did not finish checking")
+    time.sleep(0.02)
+print("ready", ses.listen_port(), flush=True)
+for line in sys.stdin:
+    pass
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_aria2_seed_is_banned_and_the_download_still_correct() {
+    let dir = TempDir::new("corrupt-seed");
+    let torrent = make_test_torrent(
+        &dir.path().join("seed"),
+        FILES,
+        51,
+        TorrentKind::V1,
+        32 * 1024,
+        &[],
+    );
+    // aria2 serves a copy with one byte flipped in every piece, unverified.
+    let bad_dir = dir.path().join("bad");
+    for (relative, _) in FILES {
+        let mut bytes = std::fs::read(torrent.payload.join(relative)).expect("read");
+        for offset in (0..bytes.len()).step_by(32 * 1024) {
+            bytes[offset] ^= 0x5a;
+        }
+        let path = bad_dir.join("payload").join(relative);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(path, bytes).expect("write");
+    }
+    let client_dir = dir.path().join("aria2");
+    std::fs::create_dir_all(&client_dir).expect("client dir");
+    let aria2_port = free_port();
+    let _aria2 = start_aria2_on(
+        &client_dir,
+        &torrent.path,
+        &bad_dir,
+        true,
+        aria2_port,
+        false,
+    );
+    let seed_path = dir.path().join("seed");
+    let libtorrent = lt_interop::LibtorrentProcess::start(
+        LIBTORRENT_SEED,
+        // Slow enough that aria2 gets to send its share.
+        &[&torrent.path, seed_path.to_str().expect("utf-8"), "250000"],
+    );
+    let ready = libtorrent
+        .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(20))
+        .expect("libtorrent is ready");
+    let honest: std::net::SocketAddr = format!("127.0.0.1:{}", ready[6..].trim())
+        .parse()
+        .expect("address");
+    let liar = std::net::SocketAddr::from(([127, 0, 0, 1], aria2_port));
+    // Give aria2 a moment to listen.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut settings = Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    settings.alert_mask = lt_session::AlertCategory::ALL;
+    let session = Session::new(SessionParams::new(settings)).expect("a session");
+    let out = dir.path().join("out");
+    let handle = session
+        .add_torrent(AddTorrentParams {
+            ti: Some(Arc::new(torrent.info.clone())),
+            save_path: out.to_str().expect("utf-8").to_owned(),
+            peers: vec![liar, honest],
+            ..AddTorrentParams::default()
+        })
+        .expect("add the torrent");
+    let status = tokio::time::timeout(Duration::from_secs(60), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 60 s: {:?}", handle.status()))
+        .expect("finished");
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+    let alerts = session.pop_alerts();
+    let failures = alerts.iter().filter(|a| a.what() == "hash_failed").count();
+    let banned: Vec<_> = alerts
+        .iter()
+        .filter_map(|alert| match alert.kind {
+            lt_session::AlertKind::PeerBan { endpoint, .. } => Some(endpoint),
+            _ => None,
+        })
+        .collect();
+    eprintln!("corrupt seed: {failures} hash failures, banned {banned:?}");
+    assert_eq!(failures as u32, status.num_hash_failures);
+    assert!(failures >= 1, "aria2 never sent a piece: {status:?}");
+    assert_eq!(banned, [liar], "{failures} failures");
 }

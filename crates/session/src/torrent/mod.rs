@@ -18,6 +18,7 @@ mod peers;
 mod pieces;
 mod resume;
 mod stats;
+mod trust;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -198,6 +199,8 @@ pub(crate) fn start(
         next_key: 0,
         waiting_peers: params.peers.clone(),
         known_peers: Vec::new(),
+        trust: HashMap::new(),
+        banned: params.banned_peers.clone(),
         trackers,
         start,
         wanted_bytes,
@@ -255,6 +258,10 @@ struct Torrent {
     waiting_peers: Vec<SocketAddr>,
     /// Every outgoing peer address tried so far (libtorrent's peer list, simplified).
     known_peers: Vec<SocketAddr>,
+    /// Trust points of peers that sent data of failed pieces.
+    trust: HashMap<SocketAddr, i32>,
+    /// Peers never to talk to again.
+    banned: Vec<SocketAddr>,
     trackers: Trackers,
     /// What the add-torrent params asked for (resume data, file priorities).
     start: StartState,

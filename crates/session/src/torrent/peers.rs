@@ -80,6 +80,11 @@ pub(super) struct UploadSlot {
 }
 
 impl Peer {
+    /// Its peer id, once its handshake arrived.
+    pub(super) fn peer_id(&self) -> Option<lt_core::PeerId> {
+        self.peer_id
+    }
+
     /// Whether it connected to us.
     pub(super) fn is_incoming(&self) -> bool {
         self.incoming
@@ -136,7 +141,7 @@ impl Torrent {
     /// Starts a connection to `addr` (after the check, if it is still running), unless one to
     /// that address is open.
     pub(super) fn connect_peer(&mut self, addr: SocketAddr) {
-        if self.error.is_some() {
+        if self.error.is_some() || self.is_banned(&addr) {
             return;
         }
         if !self.known_peers.contains(&addr) && self.known_peers.len() < MAX_KNOWN_PEERS {
@@ -165,7 +170,7 @@ impl Torrent {
     /// Runs a connection accepted from `addr`, once the files are checked (before that, or
     /// after an error, it is closed).
     pub(super) fn accept_peer(&mut self, stream: BoxedStream, addr: SocketAddr) {
-        if self.error.is_some() || self.disk().is_none() || self.paused {
+        if self.error.is_some() || self.disk().is_none() || self.paused || self.is_banned(&addr) {
             return;
         }
         self.start_peer(addr, Origin::Incoming(stream));

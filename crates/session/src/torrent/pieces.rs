@@ -147,8 +147,9 @@ impl Torrent {
                 torrent: self.torrent_ref(),
                 piece,
             });
-            // Banning or parole for the senders is still to come; the blocks are free again.
-            let _ = self.picker.piece_failed(piece);
+            // The blocks are free again; whoever sent them loses trust.
+            let senders = self.picker.piece_failed(piece).unwrap_or_default();
+            self.penalize_senders(&senders);
             if let Some(disk) = self.disk.as_ref() {
                 // Dropping the future does not cancel the job.
                 drop(disk.clear_piece(piece));

@@ -111,6 +111,7 @@ impl Torrent {
             file_priorities: self.start.file_priorities.clone(),
             trackers,
             tracker_tiers: tiers,
+            banned_peers: self.banned.clone(),
             total_uploaded: i64::try_from(self.stats.uploaded).unwrap_or(i64::MAX),
             total_downloaded: i64::try_from(self.stats.downloaded).unwrap_or(i64::MAX),
             ..AddTorrentParams::default()
