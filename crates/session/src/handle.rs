@@ -217,8 +217,9 @@ impl TorrentHandle {
         self.send(TorrentCommand::Incoming { stream, addr })
     }
 
-    /// Resolves once every wanted piece is verified and written to disk (and the files are
-    /// flushed), with the torrent's final status.
+    /// Resolves once every wanted piece is verified and written to the files (handed to the
+    /// OS: a killed process loses none of it; call [`flush_cache`](Self::flush_cache) to sync
+    /// to the device), with the torrent's final status.
     ///
     /// # Errors
     /// [`SessionError::Torrent`] when the torrent stops with an error (a disk error, say),

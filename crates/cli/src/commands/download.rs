@@ -116,8 +116,10 @@ async fn download(
                      HOST:PORT (DHT is not supported yet)"
                 );
             }
-            // With trackers, peers come and go: only the stall timeout gives up.
-            if status.num_peers + status.num_connecting == 0 && !has_trackers {
+            // With trackers, peers come and go: only the stall timeout gives up. Once every
+            // piece is in, the seed may close (both sides seed): that is no failure.
+            let all_in = status.total_done >= status.total_wanted;
+            if status.num_peers + status.num_connecting == 0 && !has_trackers && !all_in {
                 let since = *no_peers_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= NO_PEERS_GRACE {
                     bar.abandon();

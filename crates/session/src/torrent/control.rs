@@ -91,7 +91,6 @@ impl Torrent {
         }
         self.disconnect_all();
         self.disk = None;
-        self.flushing = false;
         self.error = None;
         self.picker = Picker::new(
             *self.picker.geometry(),
@@ -138,7 +137,7 @@ impl Torrent {
 
     fn after_priority_change(&mut self) {
         if self.picker.is_finished() {
-            if matches!(self.state, TorrentState::Downloading) && !self.flushing {
+            if matches!(self.state, TorrentState::Downloading) {
                 self.set_finished();
             }
         } else if self.state != TorrentState::CheckingFiles {

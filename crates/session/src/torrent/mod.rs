@@ -205,7 +205,6 @@ pub(crate) fn start(
         start,
         wanted_bytes,
         disk_blocked: false,
-        flushing: false,
         state: TorrentState::CheckingFiles,
         error: None,
         stats: Stats::default(),
@@ -269,8 +268,6 @@ struct Torrent {
     wanted_bytes: u64,
     /// The disk's write queue is over budget: peer events wait.
     disk_blocked: bool,
-    /// Every wanted piece passed; the final flush is running.
-    flushing: bool,
     state: TorrentState,
     error: Option<String>,
     stats: Stats,
@@ -413,7 +410,6 @@ impl Torrent {
 
     /// Every wanted piece is verified and on disk.
     fn set_finished(&mut self) {
-        self.flushing = false;
         let state = if self.picker.num_have() == self.info.num_pieces() {
             TorrentState::Seeding
         } else {

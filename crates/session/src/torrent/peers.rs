@@ -431,7 +431,7 @@ impl Torrent {
     /// Tops up `key`'s request queue from the picker: the peer's rate times
     /// `request_queue_time` in blocks, at least [`MIN_QUEUE`], at most its `reqq`.
     pub(super) fn request_blocks(&mut self, key: PeerKey) {
-        if self.disk.is_none() || self.flushing || self.picker.is_finished() {
+        if self.disk.is_none() || self.picker.is_finished() {
             return;
         }
         let Some(peer) = self.peers.get_mut(&key) else {

@@ -15,6 +15,7 @@ use lt_wire::Block as WireBlock;
 use super::checking::Checked;
 use super::peers::to_picker;
 use super::Torrent;
+use crate::status::TorrentState;
 
 /// A disk job finished (or the write queue drained); sent by the job's task to the torrent.
 pub(super) enum DiskEvent {
@@ -38,8 +39,6 @@ pub(super) enum DiskEvent {
         block: WireBlock,
         result: Result<Bytes, StorageError>,
     },
-    /// The final flush finished.
-    Flushed(Result<(), StorageError>),
 }
 
 impl Torrent {
@@ -66,11 +65,6 @@ impl Torrent {
                     let _ = connection.send(command);
                 }
             }
-            DiskEvent::Flushed(Ok(())) => {
-                self.set_finished();
-                self.announce_completed();
-            }
-            DiskEvent::Flushed(Err(error)) => self.fail_storage(&error),
         }
     }
 
@@ -170,15 +164,13 @@ impl Torrent {
                 let _ = peer.send(Command::AnnouncePiece(piece));
             }
         }
-        if self.picker.is_finished() && !self.flushing {
-            self.flushing = true;
-            self.not_interested_in_anyone();
-            if let Some(disk) = self.disk.as_ref() {
-                let flushed = disk.flush();
-                let events = self.disk_sender.clone();
-                tokio::spawn(async move {
-                    let _ = events.send(DiskEvent::Flushed(flushed.await));
-                });
+        if self.picker.is_finished() {
+            // Every wanted piece is written (hashing waited for its writes): finished. As in
+            // libtorrent there is no fsync here; a killed process loses nothing the kernel
+            // has, and syncing a GiB costs seconds (`flush_cache` syncs on request).
+            if self.state == TorrentState::Downloading {
+                self.set_finished();
+                self.announce_completed();
             }
         } else {
             self.request_from_all();
