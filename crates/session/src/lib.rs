@@ -43,6 +43,7 @@ mod random;
 mod registry;
 mod session;
 mod settings;
+mod settings_by_name;
 mod status;
 mod stream;
 mod torrent;
