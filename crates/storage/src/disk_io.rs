@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::error::StorageError;
-use crate::hash::{hash_block_v2, hash_piece, PieceHashes};
+use crate::hash::{hash_block_v2, hash_piece, PieceHashes, PieceHashing};
 use crate::params::{DeleteMode, HashKinds, MoveFlags};
 use crate::storage::{CheckFilesOutcome, Storage};
 
@@ -51,6 +51,38 @@ pub trait DiskIo: Send + Sync {
 
     /// Hashes a piece once its queued writes are on disk (libtorrent's `async_hash`).
     fn hash_piece(&self, piece: PieceIndex, kinds: HashKinds) -> DiskFuture<PieceHashes>;
+
+    /// Writes a whole piece given as its blocks in order (`blocks[i]` at offset `i` × 16 KiB)
+    /// and hashes those same buffers in one job: the data hashed is the data written, and
+    /// nothing is read back. The blocks count against the write queue until written, and
+    /// reads of them are served from it meanwhile.
+    ///
+    /// The default queues each block with [`write_block`](Self::write_block), then
+    /// [`hash_piece`](Self::hash_piece).
+    fn write_piece(
+        &self,
+        piece: PieceIndex,
+        blocks: Vec<Bytes>,
+        kinds: HashKinds,
+    ) -> DiskFuture<PieceHashes> {
+        let mut offset = 0u32;
+        let writes: Vec<DiskFuture<()>> = blocks
+            .into_iter()
+            .map(|block| {
+                let len = u32::try_from(block.len()).unwrap_or(u32::MAX);
+                let write = self.write_block(piece, offset, block);
+                offset = offset.saturating_add(len);
+                write
+            })
+            .collect();
+        let hashed = self.hash_piece(piece, kinds);
+        Box::pin(async move {
+            for write in writes {
+                write.await?;
+            }
+            hashed.await
+        })
+    }
 
     /// SHA-256 of one 16 KiB block (libtorrent's `async_hash2`).
     fn hash_block_v2(&self, piece: PieceIndex, offset: u32) -> DiskFuture<Sha256Hash>;
@@ -349,6 +381,65 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
     fn hash_piece(&self, piece: PieceIndex, kinds: HashKinds) -> DiskFuture<PieceHashes> {
         let settled = self.settled(Some(piece));
         self.with_storage_after(settled, move |storage| hash_piece(storage, piece, kinds))
+    }
+
+    fn write_piece(
+        &self,
+        piece: PieceIndex,
+        blocks: Vec<Bytes>,
+        kinds: HashKinds,
+    ) -> DiskFuture<PieceHashes> {
+        let mut queued = Vec::with_capacity(blocks.len());
+        {
+            let mut pending = self.shared.pending();
+            let mut offset = 0u32;
+            for block in &blocks {
+                pending.next_id += 1;
+                let id = pending.next_id;
+                let len = block.len() as u64;
+                if let Some((_, old)) = pending.blocks.insert((piece, offset), (id, block.clone()))
+                {
+                    pending.bytes -= old.len() as u64;
+                }
+                pending.bytes += len;
+                queued.push((offset, id, len));
+                offset = offset.saturating_add(u32::try_from(block.len()).unwrap_or(u32::MAX));
+            }
+        }
+        self.spawn(move |shared| {
+            let result = {
+                let storage = shared
+                    .storage
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut hashing = PieceHashing::new(storage.info(), piece, kinds);
+                let mut written = Ok(());
+                for (block, &(offset, _, _)) in blocks.iter().zip(&queued) {
+                    hashing.update(block);
+                    if written.is_ok() {
+                        written = storage.write(piece, offset, block);
+                    }
+                }
+                written.map(|()| hashing.finish())
+            };
+            {
+                let mut pending = shared.pending();
+                for (offset, id, len) in queued {
+                    // A newer write of the same block stays queued.
+                    if pending
+                        .blocks
+                        .get(&(piece, offset))
+                        .map(|(queued, _)| *queued)
+                        == Some(id)
+                    {
+                        pending.blocks.remove(&(piece, offset));
+                        pending.bytes -= len;
+                    }
+                }
+            }
+            shared.written.notify_waiters();
+            result
+        })
     }
 
     fn hash_block_v2(&self, piece: PieceIndex, offset: u32) -> DiskFuture<Sha256Hash> {

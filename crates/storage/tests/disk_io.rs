@@ -199,3 +199,39 @@ async fn structural_jobs_run_after_data_jobs() {
     disk.delete_files(DeleteMode::Files).await.unwrap();
     assert!(!save.join("multi").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_piece_hashes_the_buffers_it_writes() {
+    let fixture = multi_file(TorrentKind::Hybrid);
+    let dir = common::TempDir::new("disk-io-write-piece");
+    let storage = fixture.storage(Backend::Pread, &dir.path().join("save"));
+    let disk = ThreadPoolDiskIo::new(storage, 2, 1 << 20);
+    let mut by_piece: Vec<Vec<Bytes>> = vec![Vec::new(); fixture.num_pieces() as usize];
+    for (piece, _, data) in blocks(&fixture) {
+        by_piece[piece.get() as usize].push(data);
+    }
+    let verifier = lt_storage::PieceVerifier::new(&fixture.info);
+    let jobs: Vec<_> = by_piece
+        .into_iter()
+        .enumerate()
+        .map(|(piece, blocks)| {
+            let piece = PieceIndex::new(piece as u32);
+            (piece, disk.write_piece(piece, blocks, HashKinds::Both))
+        })
+        .collect();
+    for (piece, job) in jobs {
+        let hashes = job.await.unwrap();
+        assert_eq!(hashes.v1, fixture.info.hash_for_piece(piece));
+        assert!(
+            verifier.verify_hashes(&fixture.info, piece, &hashes),
+            "{piece:?}"
+        );
+    }
+    assert_eq!(disk.queued_bytes(), 0);
+    // What was hashed is what is on disk.
+    for piece in 0..fixture.num_pieces() {
+        let piece = PieceIndex::new(piece);
+        let from_disk = disk.hash_piece(piece, HashKinds::Both).await.unwrap();
+        assert_eq!(from_disk.v1, fixture.info.hash_for_piece(piece));
+    }
+}

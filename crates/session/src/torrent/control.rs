@@ -91,6 +91,7 @@ impl Torrent {
         }
         self.disconnect_all();
         self.disk = None;
+        self.buffers.clear();
         self.error = None;
         self.picker = Picker::new(
             *self.picker.geometry(),

@@ -10,6 +10,7 @@
 
 pub(crate) mod alerts;
 mod announce;
+mod buffers;
 mod checking;
 mod choking;
 mod connection;
@@ -205,6 +206,7 @@ pub(crate) fn start(
         start,
         wanted_bytes,
         disk_blocked: false,
+        buffers: buffers::PieceBuffers::default(),
         state: TorrentState::CheckingFiles,
         error: None,
         stats: Stats::default(),
@@ -268,6 +270,8 @@ struct Torrent {
     wanted_bytes: u64,
     /// The disk's write queue is over budget: peer events wait.
     disk_blocked: bool,
+    /// Blocks of pieces not complete yet.
+    buffers: buffers::PieceBuffers,
     state: TorrentState,
     error: Option<String>,
     stats: Stats,

@@ -12,6 +12,7 @@ use lt_storage::{DiskIo, PieceHashes, StorageError};
 use lt_wire::driver::Command;
 use lt_wire::Block as WireBlock;
 
+use super::buffers::Placed;
 use super::checking::Checked;
 use super::peers::to_picker;
 use super::Torrent;
@@ -28,6 +29,11 @@ pub(super) enum DiskEvent {
     },
     /// The write queue drained below half its budget.
     Space,
+    /// A buffered piece was written and hashed in one job.
+    PieceWritten {
+        piece: PieceIndex,
+        result: Result<PieceHashes, StorageError>,
+    },
     /// A piece was hashed.
     Hashed {
         piece: PieceIndex,
@@ -47,6 +53,7 @@ impl Torrent {
             DiskEvent::Checked(checked) => self.on_checked(checked),
             DiskEvent::Written { block, result } => self.on_written(block, result),
             DiskEvent::Space => self.disk_blocked = false,
+            DiskEvent::PieceWritten { piece, result } => self.on_piece_written(piece, result),
             DiskEvent::Hashed { piece, result } => self.on_hashed(piece, result),
             DiskEvent::Read {
                 peer,
@@ -87,18 +94,36 @@ impl Torrent {
         for other in cancel {
             self.cancel_request(other, picker_block);
         }
-        let Some(disk) = self.disk.as_ref() else {
+        let Some(disk) = self.disk.clone() else {
             return;
         };
-        let written = disk.write_block(block.piece, block.offset, data);
-        let events = self.disk_sender.clone();
-        tokio::spawn(async move {
-            let result = written.await;
-            let _ = events.send(DiskEvent::Written {
-                block: picker_block,
-                result,
-            });
-        });
+        let piece = block.piece;
+        let piece_size = self.info.piece_size(piece);
+        match self
+            .buffers
+            .place(piece, piece_size, block.offset, data.clone())
+        {
+            Placed::Kept => return,
+            Placed::Complete(blocks) => {
+                let hashed = disk.write_piece(piece, blocks, self.verifier.kinds());
+                let events = self.disk_sender.clone();
+                tokio::spawn(async move {
+                    let result = hashed.await;
+                    let _ = events.send(DiskEvent::PieceWritten { piece, result });
+                });
+            }
+            Placed::WriteThrough => {
+                let written = disk.write_block(piece, block.offset, data);
+                let events = self.disk_sender.clone();
+                tokio::spawn(async move {
+                    let result = written.await;
+                    let _ = events.send(DiskEvent::Written {
+                        block: picker_block,
+                        result,
+                    });
+                });
+            }
+        }
         if !self.disk_blocked && disk.queue_full() {
             self.disk_blocked = true;
             let space = disk.wait_for_space();
@@ -130,7 +155,23 @@ impl Torrent {
         });
     }
 
+    /// A buffered piece is on disk and hashed: its blocks are finished in the picker, then its
+    /// hashes are checked.
+    fn on_piece_written(&mut self, piece: PieceIndex, result: Result<PieceHashes, StorageError>) {
+        let blocks = self.picker.geometry().blocks_in_piece(piece).unwrap_or(0);
+        for index in 0..blocks {
+            let block = lt_picker::Block::new(piece, index);
+            if result.is_err() {
+                let _ = self.picker.write_failed(block);
+            } else {
+                let _ = self.picker.block_finished(block);
+            }
+        }
+        self.on_hashed(piece, result);
+    }
+
     fn on_hashed(&mut self, piece: PieceIndex, result: Result<PieceHashes, StorageError>) {
+        self.buffers.forget(piece);
         let hashes = match result {
             Ok(hashes) => hashes,
             Err(error) => return self.fail_storage(&error),
