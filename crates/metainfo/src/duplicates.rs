@@ -1,7 +1,8 @@
 //! Renaming files whose paths collide, the way libtorrent does (`resolve_duplicate_filenames`).
 //!
 //! Paths compare case-insensitively (ASCII), as on the file systems where collisions hurt.
-//! Directories win over files: a file whose path is also a directory of another file is renamed.
+//! Directories win over files: a file whose path is also a directory of another file is renamed
+//! (directories of pad files do not count).
 //! Pad files may share a path with pad files of the same size. A colliding file gets `.1`, `.2`,
 //! … inserted before its extension (`foo.txt` → `foo.1.txt`).
 
@@ -34,7 +35,9 @@ pub(crate) fn resolve_duplicate_filenames(
         return Ok(Vec::new());
     }
     let mut taken: HashMap<String, Owner> = HashMap::with_capacity(files.files.len() * 2);
-    for file in &files.files {
+    // Pad files' directories are not directories of the torrent: a single-file v2 torrent's
+    // tail pad is `NAME/.pad/N` next to the file `NAME`, which keeps its name (libtorrent).
+    for file in files.files.iter().filter(|file| !file.is_pad()) {
         let path = &file.path;
         for (position, byte) in path.bytes().enumerate() {
             if byte == b'/' {

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use lt_core::{Bitfield, PeerId};
-use lt_metainfo::TorrentInfo;
+use lt_metainfo::{TorrentInfo, TorrentKind};
 use lt_session::{Session, SessionParams, TorrentState, TorrentStatus};
 use lt_wire::driver::{run, Command, DriverEvent};
 
 mod common;
-use common::{make_torrent, params, TempDir, PIECE};
+use common::{make_torrent, make_torrent_of_kind, params, TempDir, PIECE};
 use lt_wire::{Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig, WireEvent};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -73,8 +73,11 @@ async fn serve(
             DriverEvent::Wire(WireEvent::Requested(block)) => {
                 let start =
                     u64::from(block.piece.get()) * u64::from(PIECE) + u64::from(block.offset);
-                let start = start as usize;
-                let mut bytes = data[start..start + block.length as usize].to_vec();
+                // Past the data (a v2 torrent's tail pad) the bytes are zeros.
+                let start = (start as usize).min(data.len());
+                let end = start + block.length as usize;
+                let mut bytes = data[start..end.min(data.len())].to_vec();
+                bytes.resize(block.length as usize, 0);
                 let always = corrupt == Some(u32::MAX);
                 let once = corrupt == Some(block.piece.get())
                     && !always
@@ -227,4 +230,17 @@ async fn a_peer_that_keeps_sending_corrupt_data_is_banned() {
     assert!(!banned.contains(&honest));
     let resume = handle.save_resume_data().await.expect("resume data");
     assert_eq!(resume.banned_peers, banned);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_piece_of_a_v2_torrent_fails_its_merkle_check() {
+    let dir = TempDir::new("corrupt-v2");
+    let (data, info) = make_torrent_of_kind(&dir.0, 10 * PIECE as usize + 300, TorrentKind::V2);
+    assert!(!info.is_v1());
+    let data = Arc::new(data);
+    let seed = start_seed(&info, Arc::clone(&data), Some(4)).await;
+    let save = dir.0.join("out");
+    let status = download(&info, &save, vec![seed]).await;
+    assert_eq!(status.num_hash_failures, 1);
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
 }

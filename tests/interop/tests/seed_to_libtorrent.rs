@@ -147,3 +147,69 @@ async fn libtorrent_downloads_hybrid_from_our_seed() {
 async fn libtorrent_downloads_over_rc4_from_our_seed() {
     seed_to_libtorrent(TorrentKind::V1, "rc4", "seed-lt-rc4").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_downloads_v2_from_our_seed() {
+    seed_to_libtorrent(TorrentKind::V2, "plain", "seed-lt-v2").await;
+}
+
+/// A single-file v2 torrent has a tail pad file (`NAME/.pad/N`) in libtorrent's model; the
+/// file keeps its name on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_downloads_a_single_file_v2_torrent_from_our_seed() {
+    let dir = TempDir::new("seed-lt-v2-single");
+    let seed_dir = dir.path().join("seed");
+    std::fs::create_dir_all(&seed_dir).expect("seed dir");
+    let file = seed_dir.join("data.bin");
+    std::fs::write(&file, seeded_bytes(77, 327_980)).expect("write");
+    let mut create =
+        CreateTorrent::from_path(&file, TorrentKind::V2, Some(32 * 1024)).expect("create");
+    create.hash_pieces(|_, _| {}).expect("hash");
+    let bytes = create.generate_bytes().expect("generate");
+    let torrent = dir.path().join("single.torrent");
+    std::fs::write(&torrent, &bytes).expect("write the .torrent");
+    let info = TorrentInfo::from_bytes(&bytes).expect("loads");
+    assert_eq!(
+        info.files().file_path(lt_core::FileIndex::new(0)),
+        "data.bin"
+    );
+
+    let mut settings = Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    let session = Session::new(SessionParams::new(settings)).expect("a session");
+    let port = session.listen_port().expect("listening").to_string();
+    let handle = session
+        .add_torrent(AddTorrentParams {
+            ti: Some(Arc::new(info)),
+            save_path: seed_dir.to_str().expect("utf-8").to_owned(),
+            ..AddTorrentParams::default()
+        })
+        .expect("add the torrent");
+    let status = handle.wait_finished().await.expect("checked");
+    assert_eq!(status.state, TorrentState::Seeding);
+
+    let download_dir = dir.path().join("libtorrent");
+    let libtorrent = LibtorrentProcess::start(
+        DOWNLOAD_SCRIPT,
+        &[
+            torrent.to_str().expect("utf-8"),
+            download_dir.to_str().expect("utf-8"),
+            &port,
+            "plain",
+        ],
+    );
+    let line = tokio::task::spawn_blocking(move || {
+        libtorrent.wait_for_line(
+            |line| line.starts_with("done ") || line.starts_with("timeout"),
+            Duration::from_secs(70),
+        )
+    })
+    .await
+    .expect("the waiting thread")
+    .expect("libtorrent reports");
+    assert!(line.starts_with("done "), "libtorrent: {line}");
+    assert!(
+        std::fs::read(download_dir.join("data.bin")).expect("theirs")
+            == std::fs::read(&file).expect("ours")
+    );
+}

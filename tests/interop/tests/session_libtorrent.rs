@@ -149,3 +149,8 @@ async fn download_v1_multi_file_from_libtorrent() {
 async fn download_hybrid_multi_file_from_libtorrent() {
     download_from_libtorrent(TorrentKind::Hybrid, "session-hybrid").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_v2_multi_file_from_libtorrent() {
+    download_from_libtorrent(TorrentKind::V2, "session-v2").await;
+}

@@ -155,11 +155,6 @@ pub(crate) fn start(
     params: &AddTorrentParams,
     config: TorrentConfig,
 ) -> Result<TorrentHandle, SessionError> {
-    if !info.is_v1() {
-        return Err(SessionError::InvalidTorrent(
-            "v2-only torrents are not supported yet".to_owned(),
-        ));
-    }
     let invalid = |error: &dyn std::fmt::Display| SessionError::InvalidTorrent(error.to_string());
     let picker_geometry =
         Geometry::new(info.total_size(), info.piece_length()).map_err(|e| invalid(&e))?;

@@ -32,6 +32,15 @@ impl Drop for TempDir {
 
 /// `dir/src/data.bin` of `length` pseudo-random bytes and its v1 torrent in 32 KiB pieces.
 pub fn make_torrent(dir: &Path, length: usize) -> (Vec<u8>, Arc<TorrentInfo>) {
+    make_torrent_of_kind(dir, length, TorrentKind::V1)
+}
+
+/// [`make_torrent`] as a v1, v2 or hybrid torrent.
+pub fn make_torrent_of_kind(
+    dir: &Path,
+    length: usize,
+    kind: TorrentKind,
+) -> (Vec<u8>, Arc<TorrentInfo>) {
     let mut state = 0x1234_5678_u32;
     let data: Vec<u8> = (0..length)
         .map(|_| {
@@ -45,8 +54,7 @@ pub fn make_torrent(dir: &Path, length: usize) -> (Vec<u8>, Arc<TorrentInfo>) {
     std::fs::create_dir_all(&source).expect("create src");
     let file = source.join("data.bin");
     std::fs::write(&file, &data).expect("write the data");
-    let mut torrent =
-        CreateTorrent::from_path(&file, TorrentKind::V1, Some(PIECE)).expect("create");
+    let mut torrent = CreateTorrent::from_path(&file, kind, Some(PIECE)).expect("create");
     torrent.hash_pieces(|_, _| {}).expect("hash");
     let bytes = torrent.generate_bytes().expect("generate");
     (
