@@ -178,6 +178,14 @@ impl Session {
         Ok(handle)
     }
 
+    /// Adds a torrent without waiting for the answer (libtorrent's `async_add_torrent`): the
+    /// outcome comes as an `add_torrent` alert (with the torrent's id, or the error), and the
+    /// handle from [`find_torrent`](Self::find_torrent).
+    pub fn async_add_torrent(&self, params: AddTorrentParams) {
+        // The alerts carry the outcome.
+        let _ = self.add_torrent(params);
+    }
+
     fn start_torrent(
         &self,
         params: &AddTorrentParams,

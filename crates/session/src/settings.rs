@@ -48,7 +48,7 @@ pub struct Settings {
     /// at its current rate.
     pub request_queue_time: Duration,
     /// libtorrent's `unchoke_slots_limit` (default 8): peers we upload to at once, optimistic
-    /// unchokes included.
+    /// unchokes included; `usize::MAX` (libtorrent's -1) unchokes every interested peer.
     pub unchoke_slots_limit: usize,
     /// libtorrent's `num_optimistic_unchoke_slots` (default 0: a fifth of the slots, at least
     /// one).
@@ -87,6 +87,35 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// libtorrent's `min_memory_usage()` preset, for the settings lt has: one disk thread, 100
+    /// alerts, 300 requests out per peer, one byte of queued disk writes (each connection
+    /// waits for its block to be written).
+    #[must_use]
+    pub fn min_memory_usage() -> Self {
+        Self {
+            aio_threads: 1,
+            alert_queue_size: 100,
+            max_out_request_queue: 300,
+            max_queued_disk_bytes: 1,
+            ..Self::default()
+        }
+    }
+
+    /// libtorrent's `high_performance_seed()` preset, for the settings lt has: every
+    /// interested peer unchoked, 7 MiB of queued disk writes, 1500 requests out per peer,
+    /// 10,000 alerts, 8 disk threads.
+    #[must_use]
+    pub fn high_performance_seed() -> Self {
+        Self {
+            unchoke_slots_limit: usize::MAX,
+            max_queued_disk_bytes: 7 << 20,
+            max_out_request_queue: 1500,
+            alert_queue_size: 10_000,
+            aio_threads: 8,
+            ..Self::default()
+        }
+    }
+
     /// The four encryption settings, as lt-wire takes them.
     #[must_use]
     pub fn encryption(&self) -> EncryptionSettings {

@@ -96,6 +96,7 @@ impl Settings {
             "aio_threads" => self.aio_threads = count(name, value)?,
             "max_out_request_queue" => self.max_out_request_queue = count(name, value)?,
             "request_queue_time" => self.request_queue_time = seconds(name, value)?,
+            "unchoke_slots_limit" if value == -1 => self.unchoke_slots_limit = usize::MAX,
             "unchoke_slots_limit" => self.unchoke_slots_limit = count(name, value)?,
             "num_optimistic_unchoke_slots" => {
                 self.num_optimistic_unchoke_slots = count(name, value)?;
@@ -124,6 +125,7 @@ impl Settings {
             "aio_threads" => int(self.aio_threads),
             "max_out_request_queue" => int(self.max_out_request_queue),
             "request_queue_time" => secs(self.request_queue_time),
+            "unchoke_slots_limit" if self.unchoke_slots_limit == usize::MAX => -1,
             "unchoke_slots_limit" => int(self.unchoke_slots_limit),
             "num_optimistic_unchoke_slots" => int(self.num_optimistic_unchoke_slots),
             "unchoke_interval" => secs(self.unchoke_interval),
@@ -217,7 +219,17 @@ mod tests {
         settings.set_int("in_enc_policy", 0).expect("forced");
         assert_eq!(settings.in_enc_policy, EncPolicy::Forced);
         assert!(settings.set_int("in_enc_policy", 3).is_err());
-        assert!(settings.set_int("unchoke_slots_limit", -1).is_err());
+        assert!(settings.set_int("unchoke_slots_limit", -2).is_err());
+        settings
+            .set_int("unchoke_slots_limit", -1)
+            .expect("unlimited");
+        assert_eq!(settings.unchoke_slots_limit, usize::MAX);
+        assert_eq!(settings.get_int("unchoke_slots_limit"), Some(-1));
+        assert_eq!(
+            Settings::high_performance_seed().get_int("unchoke_slots_limit"),
+            Some(-1)
+        );
+        assert_eq!(Settings::min_memory_usage().max_queued_disk_bytes, 1);
         assert!(settings.set_bool("unchoke_slots_limit", true).is_err());
         settings.set_bool("prefer_rc4", true).expect("bool");
         assert_eq!(settings.get_bool("prefer_rc4"), Some(true));

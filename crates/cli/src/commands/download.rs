@@ -14,7 +14,7 @@ use lt_session::{AddTorrentParams, TorrentState, TorrentStatus};
 
 use super::resume_file::ResumeFile;
 use super::session_ui::{
-    print_listening, resolve_peers, seed_until_interrupted, start_session, REFRESH,
+    print_listening, resolve_peers, seed_until_interrupted, start_session, stop, REFRESH,
 };
 
 /// Options of `lt download`.
@@ -165,7 +165,9 @@ async fn download(
         status.num_hash_failures,
     );
     if args.seed_after {
-        seed_until_interrupted(&handle).await?;
+        seed_until_interrupted(&session, &handle).await?;
+    } else {
+        stop(&session, &handle).await;
     }
     Ok(())
 }

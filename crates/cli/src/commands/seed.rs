@@ -69,6 +69,6 @@ pub(crate) fn run(args: &SeedArgs) -> anyhow::Result<()> {
             );
         }
         print_listening(&session);
-        seed_until_interrupted(&handle).await
+        seed_until_interrupted(&session, &handle).await
     })
 }

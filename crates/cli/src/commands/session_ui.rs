@@ -60,11 +60,15 @@ pub(crate) fn describe_seeding(status: &TorrentStatus) -> String {
     )
 }
 
-/// Seeds `handle` with a status line until Ctrl-C, then prints what was uploaded.
+/// Seeds `handle` with a status line until Ctrl-C, then removes the torrent (its trackers
+/// hear `stopped`) and prints what was uploaded.
 ///
 /// # Errors
 /// A torrent error (a disk error, say) ends seeding with it.
-pub(crate) async fn seed_until_interrupted(handle: &TorrentHandle) -> anyhow::Result<()> {
+pub(crate) async fn seed_until_interrupted(
+    session: &Session,
+    handle: &TorrentHandle,
+) -> anyhow::Result<()> {
     let line = ProgressBar::new_spinner();
     line.set_style(
         ProgressStyle::with_template("{spinner} {msg}")
@@ -86,10 +90,18 @@ pub(crate) async fn seed_until_interrupted(handle: &TorrentHandle) -> anyhow::Re
         }
     };
     line.finish_and_clear();
+    stop(session, handle).await;
     println!(
         "{}: stopped seeding, {} uploaded",
         status.name,
         HumanBytes(status.total_payload_upload)
     );
     Ok(())
+}
+
+/// Removes the torrent from the session: its files are closed and its trackers told
+/// `stopped` (waiting a few seconds at most).
+pub(crate) async fn stop(session: &Session, handle: &TorrentHandle) {
+    // Already gone is fine: there is nothing left to stop.
+    let _ = session.remove_torrent(handle, false).await;
 }

@@ -131,10 +131,12 @@ impl Torrent {
         self.trackers.next = None;
     }
 
-    /// Sends `event` (`stopped`) now to the trackers the tier rules pick; fire and forget.
-    pub(super) fn announce_event_now(&mut self, event: Event) {
+    /// Sends `event` (`stopped`) now to the trackers the tier rules pick; returns the
+    /// announce tasks (a removed torrent waits for them a little, as libtorrent does with
+    /// `stop_tracker_timeout`).
+    pub(super) fn announce_event_now(&mut self, event: Event) -> Vec<tokio::task::JoinHandle<()>> {
         if !self.trackers.started || self.trackers.is_empty() {
-            return;
+            return Vec::new();
         }
         let now = now();
         self.trackers.list.stop_announcing(now);
@@ -147,9 +149,12 @@ impl Torrent {
             versions: &versions,
         };
         let settings = self.trackers.list_settings.clone();
-        for announce in self.trackers.list.plan_announces(now, &context, &settings) {
-            self.send_announce(announce);
-        }
+        self.trackers
+            .list
+            .plan_announces(now, &context, &settings)
+            .into_iter()
+            .filter_map(|announce| self.send_announce(announce))
+            .collect()
     }
 
     /// The download finished: trackers not told yet get `completed` now.
@@ -182,20 +187,19 @@ impl Torrent {
         let settings = self.trackers.list_settings.clone();
         let planned = self.trackers.list.plan_announces(now, &context, &settings);
         for announce in planned {
-            self.send_announce(announce);
+            // The task reports back; nothing waits for it here.
+            drop(self.send_announce(announce));
         }
         self.trackers.next = self.trackers.list.next_announce(now, &context, &settings);
     }
 
-    fn send_announce(&self, planned: PlannedAnnounce) {
+    fn send_announce(&self, planned: PlannedAnnounce) -> Option<tokio::task::JoinHandle<()>> {
         let hashes = self.info.info_hashes();
         let info_hash = match planned.version {
             ProtocolVersion::V1 => hashes.v1,
             ProtocolVersion::V2 => hashes.v2.map(|hash| hash.truncated()),
         };
-        let Some(info_hash) = info_hash else {
-            return;
-        };
+        let info_hash = info_hash?;
         let total_done = self.total_done();
         let wanted = self.info.total_size();
         let mut request = AnnounceRequest::new(
@@ -219,10 +223,10 @@ impl Torrent {
         });
         let settings = Arc::clone(&self.trackers.settings);
         let events = self.tracker_sender.clone();
-        tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let result = driver::announce(&planned.url, &request, &settings).await;
             let _ = events.send(Announced { planned, result });
-        });
+        }))
     }
 
     /// An announce finished: record it, and connect to the peers it gave.

@@ -16,6 +16,10 @@ use super::Torrent;
 use crate::peer_info::PeerInfo;
 use crate::status::TorrentState;
 
+/// How long a removed torrent waits for its `stopped` announces (libtorrent's
+/// `stop_tracker_timeout`).
+const STOP_TRACKER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What a finished structural disk job reports back to the torrent.
 pub(super) enum ControlEvent {
     /// `move_storage` finished.
@@ -55,7 +59,8 @@ impl Torrent {
         }
         self.paused = true;
         self.disconnect_all();
-        self.announce_stopped();
+        // The announces report back to the task; nothing waits for them.
+        drop(self.announce_stopped());
         self.post(AlertKind::TorrentPaused {
             torrent: self.torrent_ref(),
         });
@@ -92,6 +97,7 @@ impl Torrent {
         self.disconnect_all();
         self.disk = None;
         self.buffers.clear();
+        self.piece_senders.clear();
         self.error = None;
         self.picker = Picker::new(
             *self.picker.geometry(),
@@ -287,9 +293,12 @@ impl Torrent {
         for key in keys {
             self.drop_peer(key);
         }
-        if !self.paused {
-            self.announce_stopped();
-        }
+        let announces = if self.paused {
+            Vec::new()
+        } else {
+            self.announce_stopped()
+        };
+        let stop_tracker_timeout = STOP_TRACKER_TIMEOUT;
         self.post(AlertKind::TorrentRemoved {
             torrent: self.torrent_ref(),
         });
@@ -318,16 +327,26 @@ impl Torrent {
                 };
                 queue.post(lt_alerts::Alert::new(kind));
             } else if let Some(disk) = disk {
-                let _ = disk.flush().await;
+                // Closed, not synced (as libtorrent): what was written is with the OS.
                 let _ = disk.release_files().await;
             }
+            // Trackers get a moment to hear `stopped` before the caller goes on (and maybe
+            // exits).
+            let _ = tokio::time::timeout(stop_tracker_timeout, async {
+                for announce in announces {
+                    let _ = announce.await;
+                }
+            })
+            .await;
             let _ = done.send(());
         });
     }
 
-    /// Sends `stopped` to the trackers that got `started`, and stops announcing.
-    fn announce_stopped(&mut self) {
-        self.announce_event_now(Event::Stopped);
+    /// Sends `stopped` to the trackers that got `started`, and stops announcing; returns the
+    /// announce tasks.
+    fn announce_stopped(&mut self) -> Vec<tokio::task::JoinHandle<()>> {
+        let announces = self.announce_event_now(Event::Stopped);
         self.trackers_stop();
+        announces
     }
 }

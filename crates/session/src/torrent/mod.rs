@@ -196,6 +196,7 @@ pub(crate) fn start(
         waiting_peers: params.peers.clone(),
         known_peers: Vec::new(),
         trust: HashMap::new(),
+        piece_senders: HashMap::new(),
         banned: params.banned_peers.clone(),
         trackers,
         start,
@@ -254,8 +255,10 @@ struct Torrent {
     waiting_peers: Vec<SocketAddr>,
     /// Every outgoing peer address tried so far (libtorrent's peer list, simplified).
     known_peers: Vec<SocketAddr>,
-    /// Trust points of peers that sent data of failed pieces.
+    /// Trust points of peers by address.
     trust: HashMap<SocketAddr, i32>,
+    /// Who sent blocks of each piece not yet checked.
+    piece_senders: HashMap<PieceIndex, Vec<PeerKey>>,
     /// Peers never to talk to again.
     banned: Vec<SocketAddr>,
     trackers: Trackers,

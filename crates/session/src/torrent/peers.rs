@@ -48,6 +48,8 @@ pub(super) struct Peer {
     pub(super) seed: bool,
     /// The upload side: whether it is interested in us and whether we unchoke it.
     pub(super) upload: UploadSlot,
+    /// It sent data of a piece that failed: it gets only whole pieces of its own.
+    pub(super) on_parole: bool,
     /// Requests out to it.
     pub(super) outstanding: usize,
     /// The most requests it takes (`reqq`).
@@ -213,6 +215,7 @@ impl Torrent {
                 interested: false,
                 seed: false,
                 upload: UploadSlot::default(),
+                on_parole: false,
                 outstanding: 0,
                 max_requests: settings.max_out_request_queue,
                 received: 0,
@@ -451,7 +454,15 @@ impl Torrent {
         let want = target - peer.outstanding;
         if self
             .picker
-            .pick(key, want, PickOptions::default(), &mut blocks)
+            .pick(
+                key,
+                want,
+                PickOptions {
+                    on_parole: peer.on_parole,
+                    ..PickOptions::default()
+                },
+                &mut blocks,
+            )
             .is_ok()
         {
             for &block in &blocks {

@@ -94,6 +94,10 @@ impl Torrent {
         for other in cancel {
             self.cancel_request(other, picker_block);
         }
+        let senders = self.piece_senders.entry(block.piece).or_default();
+        if !senders.contains(&key) {
+            senders.push(key);
+        }
         let Some(disk) = self.disk.clone() else {
             return;
         };
@@ -184,6 +188,7 @@ impl Torrent {
             });
             // The blocks are free again; whoever sent them loses trust.
             let senders = self.picker.piece_failed(piece).unwrap_or_default();
+            self.piece_senders.remove(&piece);
             self.penalize_senders(&senders);
             if let Some(disk) = self.disk.as_ref() {
                 // Dropping the future does not cancel the job.
@@ -193,6 +198,9 @@ impl Torrent {
             return;
         }
         let dropped = self.picker.piece_passed(piece).unwrap_or_default();
+        if let Some(senders) = self.piece_senders.remove(&piece) {
+            self.reward_senders(&senders);
+        }
         self.post(AlertKind::PieceFinished {
             torrent: self.torrent_ref(),
             piece,
