@@ -326,9 +326,10 @@ impl Torrent {
                     },
                 };
                 queue.post(lt_alerts::Alert::new(kind));
-            } else if let Some(disk) = disk {
-                // Closed, not synced (as libtorrent): what was written is with the OS.
-                let _ = disk.release_files().await;
+            } else {
+                // Dropping the storage closes its files without syncing them (as libtorrent):
+                // what was written is with the OS. `release_files` would sync first.
+                drop(disk);
             }
             // Trackers get a moment to hear `stopped` before the caller goes on (and maybe
             // exits).
