@@ -146,7 +146,11 @@ async fn download(
         if let Some(file) = &mut resume {
             file.save_if_due(&handle, &status).await?;
         }
-        tokio::time::sleep(REFRESH).await;
+        // Redraw every REFRESH, or at once when the torrent finishes or fails.
+        tokio::select! {
+            () = tokio::time::sleep(REFRESH) => {}
+            _ = handle.wait_finished() => {}
+        }
     };
     bar.finish_and_clear();
     if let Some(file) = &mut resume {
