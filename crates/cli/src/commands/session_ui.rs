@@ -76,7 +76,7 @@ pub(crate) async fn seed_until_interrupted(
     );
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
-    let status = loop {
+    loop {
         let status = handle.status();
         if let Some(error) = &status.error {
             line.abandon();
@@ -85,12 +85,14 @@ pub(crate) async fn seed_until_interrupted(
         line.set_message(describe_seeding(&status));
         line.tick();
         tokio::select! {
-            _ = &mut interrupted => break status,
+            _ = &mut interrupted => break,
             () = tokio::time::sleep(REFRESH) => {}
         }
-    };
+    }
     line.finish_and_clear();
     stop(session, handle).await;
+    // The torrent's task published its last status as it stopped.
+    let status = handle.status();
     println!(
         "{}: stopped seeding, {} uploaded",
         status.name,
