@@ -388,7 +388,12 @@ impl Torrent {
         let disk = ThreadPoolDiskIo::new(
             checked.storage,
             self.config.settings.aio_threads,
-            self.config.settings.max_queued_disk_bytes,
+            // Whole pieces go to the disk at once: a budget under a few pieces would stop
+            // the sockets during every piece's write.
+            self.config
+                .settings
+                .max_queued_disk_bytes
+                .max(4 * u64::from(self.info.piece_length())),
         );
         self.disk = Some(Arc::new(disk));
         self.post(AlertKind::TorrentChecked {
