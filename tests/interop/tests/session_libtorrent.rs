@@ -154,3 +154,44 @@ async fn download_hybrid_multi_file_from_libtorrent() {
 async fn download_v2_multi_file_from_libtorrent() {
     download_from_libtorrent(TorrentKind::V2, "session-v2").await;
 }
+
+/// A file at priority 0 is not downloaded and not created; the others come out identical and
+/// the torrent ends `Finished` (not `Seeding`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_at_priority_zero_is_skipped() {
+    let dir = TempDir::new("session-priority-zero");
+    let seed_dir = dir.path().join("seed");
+    let download_dir = dir.path().join("download");
+    let (info, torrent) = make_torrent(&seed_dir, TorrentKind::V1);
+    let (_libtorrent, port) = start_seed(&torrent, &seed_dir);
+    let skipped = info
+        .files()
+        .files()
+        .iter()
+        .position(|file| file.path().ends_with("sub/b.bin"))
+        .expect("sub/b.bin is in the torrent");
+    let mut add = params(
+        &info,
+        &download_dir,
+        vec![SocketAddr::from(([127, 0, 0, 1], port))],
+    );
+    add.file_priorities = vec![4; info.num_files()];
+    add.file_priorities[skipped] = 0;
+    let session = Session::new(SessionParams::default()).expect("a session");
+    let handle = session.add_torrent(add).expect("add the torrent");
+    let status = tokio::time::timeout(Duration::from_secs(30), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 30 s: {:?}", handle.status()))
+        .expect("the download finishes");
+    assert_eq!(status.state, TorrentState::Finished);
+    assert!(status.total_payload_download < info.total_size());
+    assert!(
+        !download_dir.join("payload/sub/b.bin").exists(),
+        "the skipped file exists"
+    );
+    for (relative, _) in FILES.iter().filter(|(path, _)| *path != "sub/b.bin") {
+        let ours = std::fs::read(download_dir.join("payload").join(relative)).expect("our file");
+        let theirs = std::fs::read(seed_dir.join("payload").join(relative)).expect("the seed's");
+        assert!(ours == theirs, "{relative} differs");
+    }
+}
