@@ -120,6 +120,31 @@ struct Pending {
     next_id: u64,
 }
 
+impl Pending {
+    /// Queues `data` as the block at `offset` of `piece` (replacing an older queued write of
+    /// it); returns the write's id.
+    fn queue(&mut self, piece: PieceIndex, offset: u32, data: Bytes) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        let len = data.len() as u64;
+        if let Some((_, old)) = self.blocks.insert((piece, offset), (id, data)) {
+            self.bytes -= old.len() as u64;
+        }
+        self.bytes += len;
+        id
+    }
+
+    /// Takes the write `id` of that block out once it is done, unless a newer write of the
+    /// same block was queued meanwhile (that one stays).
+    fn done(&mut self, piece: PieceIndex, offset: u32, id: u64) {
+        if self.blocks.get(&(piece, offset)).map(|(queued, _)| *queued) == Some(id) {
+            if let Some((_, data)) = self.blocks.remove(&(piece, offset)) {
+                self.bytes -= data.len() as u64;
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Shared<S> {
     storage: RwLock<S>,
@@ -296,36 +321,14 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
 
 impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
     fn write_block(&self, piece: PieceIndex, offset: u32, data: Bytes) -> DiskFuture<()> {
-        let len = data.len() as u64;
-        let id = {
-            let mut pending = self.shared.pending();
-            pending.next_id += 1;
-            let id = pending.next_id;
-            if let Some((_, old)) = pending.blocks.insert((piece, offset), (id, data.clone())) {
-                pending.bytes -= old.len() as u64;
-            }
-            pending.bytes += len;
-            id
-        };
+        let id = self.shared.pending().queue(piece, offset, data.clone());
         self.spawn(move |shared| {
             let result = shared
                 .storage
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .write(piece, offset, &data);
-            {
-                let mut pending = shared.pending();
-                // A newer write of the same block stays queued.
-                if pending
-                    .blocks
-                    .get(&(piece, offset))
-                    .map(|(queued, _)| *queued)
-                    == Some(id)
-                {
-                    pending.blocks.remove(&(piece, offset));
-                    pending.bytes -= len;
-                }
-            }
+            shared.pending().done(piece, offset, id);
             shared.written.notify_waiters();
             result
         })
@@ -394,15 +397,7 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
             let mut pending = self.shared.pending();
             let mut offset = 0u32;
             for block in &blocks {
-                pending.next_id += 1;
-                let id = pending.next_id;
-                let len = block.len() as u64;
-                if let Some((_, old)) = pending.blocks.insert((piece, offset), (id, block.clone()))
-                {
-                    pending.bytes -= old.len() as u64;
-                }
-                pending.bytes += len;
-                queued.push((offset, id, len));
+                queued.push((offset, pending.queue(piece, offset, block.clone())));
                 offset = offset.saturating_add(u32::try_from(block.len()).unwrap_or(u32::MAX));
             }
         }
@@ -414,7 +409,7 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut hashing = PieceHashing::new(storage.info(), piece, kinds);
                 let mut written = Ok(());
-                for (block, &(offset, _, _)) in blocks.iter().zip(&queued) {
+                for (block, &(offset, _)) in blocks.iter().zip(&queued) {
                     hashing.update(block);
                     if written.is_ok() {
                         written = storage.write(piece, offset, block);
@@ -424,17 +419,8 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
             };
             {
                 let mut pending = shared.pending();
-                for (offset, id, len) in queued {
-                    // A newer write of the same block stays queued.
-                    if pending
-                        .blocks
-                        .get(&(piece, offset))
-                        .map(|(queued, _)| *queued)
-                        == Some(id)
-                    {
-                        pending.blocks.remove(&(piece, offset));
-                        pending.bytes -= len;
-                    }
+                for (offset, id) in queued {
+                    pending.done(piece, offset, id);
                 }
             }
             shared.written.notify_waiters();

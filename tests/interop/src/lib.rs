@@ -492,3 +492,77 @@ pub fn lt_binary() -> PathBuf {
     assert!(status.success(), "cargo build -p lt-cli failed");
     profile_dir.join("lt")
 }
+
+/// Seeds `argv[1]` (a .torrent) from save path `argv[2]` on 127.0.0.1 (TCP only, no DHT, LSD,
+/// UPnP or NAT-PMP, several connections per IP, plaintext out) at most `argv[3]` bytes per
+/// second (0: unlimited; loopback peers are moved into the global peer class so the limit
+/// applies to them). Prints `ready PORT` once its check made it a seed, then peer alerts as
+/// `alert …`. The end of stdin ends it; it never lives past 120 s.
+const SEED_SCRIPT: &str = r#"
+import os, sys, time, threading
+import libtorrent as lt
+
+settings = {
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+    "out_enc_policy": int(lt.enc_policy.pe_disabled),
+    "alert_mask": lt.alert_category.error | lt.alert_category.peer,
+}
+limit = int(sys.argv[3])
+if limit > 0:
+    settings["upload_rate_limit"] = limit
+ses = lt.session(settings)
+if limit > 0:
+    rule = lt.ip_filter()
+    rule.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+    ses.set_peer_class_filter(rule)
+atp = lt.add_torrent_params()
+atp.ti = lt.torrent_info(sys.argv[1])
+atp.save_path = sys.argv[2]
+atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+h = ses.add_torrent(atp)
+deadline = time.time() + 15
+while not h.status().is_seeding:
+    if time.time() > deadline:
+        sys.exit("libtorrent did not finish checking")
+    time.sleep(0.02)
+print("ready", ses.listen_port(), flush=True)
+
+def commands():
+    for line in sys.stdin:
+        pass
+    os._exit(0)
+
+threading.Thread(target=commands, daemon=True).start()
+stop = time.time() + 120
+while time.time() < stop:
+    if ses.wait_for_alert(100) is not None:
+        for alert in ses.pop_alerts():
+            print("alert", type(alert).__name__, alert.message(), flush=True)
+"#;
+
+/// Starts libtorrent 2.x seeding `torrent` from `save` on 127.0.0.1, at most
+/// `upload_rate_limit` bytes per second (0: unlimited); returns the process (killed when
+/// dropped) and its port once it is a seed.
+///
+/// # Panics
+/// When libtorrent's binding is missing or the seeder does not get ready within 20 s.
+pub fn start_libtorrent_seed(
+    torrent: &str,
+    save: &Path,
+    upload_rate_limit: u64,
+) -> (LibtorrentProcess, u16) {
+    let save = save.to_str().expect("utf-8 path");
+    let limit = upload_rate_limit.to_string();
+    let process = LibtorrentProcess::start(SEED_SCRIPT, &[torrent, save, &limit]);
+    let ready = process
+        .wait_for_line(
+            |line| line.starts_with("ready "),
+            std::time::Duration::from_secs(20),
+        )
+        .expect("libtorrent did not get ready");
+    let port = ready[6..].trim().parse().expect("a port");
+    (process, port)
+}

@@ -8,44 +8,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lt_interop::{compare_files, lt_binary, make_test_torrent, LibtorrentProcess, TempDir};
+use lt_interop::{compare_files, lt_binary, make_test_torrent, start_libtorrent_seed, TempDir};
 use lt_metainfo::{read_resume_data, LoadTorrentLimits, TorrentKind};
 use lt_storage::{check_pieces, CheckOptions, StorageParams, TorrentStorage};
 
 const FILES: &[(&str, usize)] = &[("big.bin", 6 * 1024 * 1024 + 4321), ("small.txt", 999)];
 const PIECE: u32 = 64 * 1024;
-
-/// Seeds `argv[1]` from `argv[2]` at most `argv[3]` bytes per second; prints `ready PORT`.
-const SEED_SCRIPT: &str = r#"
-import os, sys, time, threading
-import libtorrent as lt
-
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-    "enable_outgoing_utp": False, "enable_incoming_utp": False,
-    "allow_multiple_connections_per_ip": True,
-    "upload_rate_limit": int(sys.argv[3]),
-})
-# Loopback peers are in libtorrent's unlimited local class by default: put every address in
-# the global class, which the rate limit applies to.
-rule = lt.ip_filter()
-rule.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
-ses.set_peer_class_filter(rule)
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(sys.argv[1])
-atp.save_path = sys.argv[2]
-atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-h = ses.add_torrent(atp)
-deadline = time.time() + 15
-while not h.status().is_seeding:
-    if time.time() > deadline:
-        sys.exit("libtorrent did not finish checking")
-    time.sleep(0.02)
-print("ready", ses.listen_port(), flush=True)
-for line in sys.stdin:
-    pass
-"#;
 
 /// The pieces `resume` claims, or `None` while there is no resume file.
 fn claimed(resume: &Path) -> Option<lt_core::Bitfield> {
@@ -74,12 +42,8 @@ fn sigkill_mid_download_loses_nothing() {
     let seed_dir = dir.path().join("seed");
     let torrent = make_test_torrent(&seed_dir, FILES, 41, TorrentKind::V1, PIECE, &[]);
     let total_pieces = torrent.info.num_pieces() as usize;
-    let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
-    let libtorrent = LibtorrentProcess::start(SEED_SCRIPT, &[&torrent.path, &seed_path, "1500000"]);
-    let ready = libtorrent
-        .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(20))
-        .expect("libtorrent is ready");
-    let peer = format!("127.0.0.1:{}", ready[6..].trim());
+    let (libtorrent, port) = start_libtorrent_seed(&torrent.path, &seed_dir, 1_500_000);
+    let peer = format!("127.0.0.1:{port}");
 
     let lt = lt_binary();
     let out = dir.path().join("out");

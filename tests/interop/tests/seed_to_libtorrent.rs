@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lt_interop::{seeded_bytes, LibtorrentProcess, TempDir};
+use lt_interop::{make_test_torrent, seeded_bytes, LibtorrentProcess, TempDir};
 use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
 use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentState};
 
@@ -62,19 +62,8 @@ const FILES: &[(&str, usize)] = &[
 
 /// Writes the files under `root/payload` and makes a torrent of them in 32 KiB pieces.
 fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
-    let payload = root.join("payload");
-    for (index, (relative, size)) in FILES.iter().enumerate() {
-        let path = payload.join(relative);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
-        std::fs::write(&path, seeded_bytes(index as u64 + 17, *size)).expect("write");
-    }
-    let mut torrent = CreateTorrent::from_path(&payload, kind, Some(32 * 1024)).expect("create");
-    torrent.hash_pieces(|_, _| {}).expect("hash");
-    let bytes = torrent.generate_bytes().expect("generate");
-    let path = root.join("payload.torrent");
-    std::fs::write(&path, &bytes).expect("write the .torrent");
-    let info = TorrentInfo::from_bytes(&bytes).expect("our torrent loads");
-    (info, path.to_str().expect("utf-8").to_owned())
+    let torrent = make_test_torrent(root, FILES, 17, kind, 32 * 1024, &[]);
+    (torrent.info, torrent.path)
 }
 
 async fn seed_to_libtorrent(kind: TorrentKind, policy: &str, name: &str) {

@@ -8,47 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lt_interop::{seeded_bytes, LibtorrentProcess, TempDir};
-use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
+use lt_interop::{make_test_torrent, start_libtorrent_seed, LibtorrentProcess, TempDir};
+use lt_metainfo::{TorrentInfo, TorrentKind};
 use lt_session::{AddTorrentParams, Session, SessionParams, TorrentState};
-
-/// Seeds `argv[1]` (a .torrent) from save path `argv[2]`: prints `ready PORT` once its check
-/// made it a seed, then peer alerts as `alert …`. Incoming plaintext connections only; the end
-/// of stdin ends it, and it never lives past 60 s.
-const SEED_SCRIPT: &str = r#"
-import os, sys, time, threading
-import libtorrent as lt
-
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-    "allow_multiple_connections_per_ip": True,
-    "out_enc_policy": int(lt.enc_policy.pe_disabled),
-    "alert_mask": lt.alert_category.error | lt.alert_category.peer,
-})
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(sys.argv[1])
-atp.save_path = sys.argv[2]
-h = ses.add_torrent(atp)
-deadline = time.time() + 15
-while not h.status().is_seeding:
-    if time.time() > deadline:
-        sys.exit("libtorrent did not finish checking")
-    time.sleep(0.02)
-print("ready", ses.listen_port(), flush=True)
-
-def commands():
-    for line in sys.stdin:
-        pass
-    os._exit(0)
-
-threading.Thread(target=commands, daemon=True).start()
-stop = time.time() + 60
-while time.time() < stop:
-    if ses.wait_for_alert(100) is not None:
-        for alert in ses.pop_alerts():
-            print("alert", type(alert).__name__, alert.message(), flush=True)
-"#;
 
 /// The files of the generated torrent: (path under the torrent's directory, size).
 const FILES: &[(&str, usize)] = &[
@@ -60,29 +22,12 @@ const FILES: &[(&str, usize)] = &[
 
 /// Writes the files under `root/payload` and makes a torrent of them in 64 KiB pieces.
 fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
-    let payload = root.join("payload");
-    for (index, (relative, size)) in FILES.iter().enumerate() {
-        let path = payload.join(relative);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create dirs");
-        std::fs::write(&path, seeded_bytes(index as u64 + 91, *size)).expect("write");
-    }
-    let mut torrent = CreateTorrent::from_path(&payload, kind, Some(64 * 1024)).expect("create");
-    torrent.hash_pieces(|_, _| {}).expect("hash");
-    let bytes = torrent.generate_bytes().expect("generate");
-    let path = root.join("payload.torrent");
-    std::fs::write(&path, &bytes).expect("write the .torrent");
-    let info = TorrentInfo::from_bytes(&bytes).expect("our torrent loads");
-    (info, path.to_str().expect("utf-8").to_owned())
+    let torrent = make_test_torrent(root, FILES, 91, kind, 64 * 1024, &[]);
+    (torrent.info, torrent.path)
 }
 
 fn start_seed(torrent: &str, save: &Path) -> (LibtorrentProcess, u16) {
-    let save = save.to_str().expect("utf-8 path");
-    let process = LibtorrentProcess::start(SEED_SCRIPT, &[torrent, save]);
-    let ready = process
-        .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(20))
-        .expect("libtorrent did not get ready");
-    let port = ready[6..].trim().parse().expect("a port");
-    (process, port)
+    start_libtorrent_seed(torrent, save, 0)
 }
 
 fn params(info: &TorrentInfo, save: &Path, peers: Vec<SocketAddr>) -> AddTorrentParams {

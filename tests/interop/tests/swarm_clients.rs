@@ -293,38 +293,6 @@ async fn we_download_from_an_aria2_seed() {
 
 // ----- a seeder that sends corrupt data -----
 
-/// Seeds `argv[1]` from `argv[2]` at most `argv[3]` bytes per second (no DHT); prints
-/// `ready PORT`.
-const LIBTORRENT_SEED: &str = r#"
-import sys, time
-import libtorrent as lt
-
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-    "enable_outgoing_utp": False, "enable_incoming_utp": False,
-    "allow_multiple_connections_per_ip": True,
-    "upload_rate_limit": int(sys.argv[3]),
-})
-# Loopback peers are unlimited by default: the global class takes the limit.
-rule = lt.ip_filter()
-rule.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
-ses.set_peer_class_filter(rule)
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(sys.argv[1])
-atp.save_path = sys.argv[2]
-atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-h = ses.add_torrent(atp)
-deadline = time.time() + 15
-while not h.status().is_seeding:
-    if time.time() > deadline:
-        sys.exit("libtorrent did not finish checking")
-    time.sleep(0.02)
-print("ready", ses.listen_port(), flush=True)
-for line in sys.stdin:
-    pass
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_aria2_seed_is_banned_and_the_download_still_correct() {
     let dir = TempDir::new("corrupt-seed");
@@ -358,18 +326,10 @@ async fn a_corrupt_aria2_seed_is_banned_and_the_download_still_correct() {
         aria2_port,
         false,
     );
-    let seed_path = dir.path().join("seed");
-    let libtorrent = lt_interop::LibtorrentProcess::start(
-        LIBTORRENT_SEED,
-        // Slow enough that aria2 gets to send its share.
-        &[&torrent.path, seed_path.to_str().expect("utf-8"), "250000"],
-    );
-    let ready = libtorrent
-        .wait_for_line(|line| line.starts_with("ready "), Duration::from_secs(20))
-        .expect("libtorrent is ready");
-    let honest: std::net::SocketAddr = format!("127.0.0.1:{}", ready[6..].trim())
-        .parse()
-        .expect("address");
+    // Slow enough that aria2 gets to send its share.
+    let (_libtorrent, port) =
+        lt_interop::start_libtorrent_seed(&torrent.path, &dir.path().join("seed"), 250_000);
+    let honest = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let liar = std::net::SocketAddr::from(([127, 0, 0, 1], aria2_port));
     // Give aria2 a moment to listen.
     tokio::time::sleep(Duration::from_millis(500)).await;
