@@ -14,6 +14,29 @@ use crate::message::{BlockRequest, MessageId};
 /// A libtorrent error code: its `errors::error_code_enum` name, value and message.
 type Code = (&'static str, i32, &'static str);
 
+/// `code_name()` and `code()` of error types that know their libtorrent code through a
+/// `libtorrent_code() -> Code` method.
+macro_rules! libtorrent_code_accessors {
+    ($($error:ty),+ $(,)?) => {$(
+        impl $error {
+            /// libtorrent's `errors::error_code_enum` name for this error.
+            #[must_use]
+            pub fn code_name(&self) -> &'static str {
+                self.libtorrent_code().0
+            }
+
+            /// libtorrent's numeric value for this error in its error category.
+            #[must_use]
+            pub fn code(&self) -> i32 {
+                self.libtorrent_code().1
+            }
+        }
+    )+};
+}
+pub(crate) use libtorrent_code_accessors;
+
+libtorrent_code_accessors!(InvalidMessage, PeerMisbehaved, PeerIncompatible);
+
 const PACKET_TOO_LARGE: Code = ("packet_too_large", 81, "packet too large");
 const INVALID_MESSAGE: Code = ("invalid_message", 68, "invalid message");
 const INVALID_INFO_HASH: Code = ("invalid_info_hash", 39, "invalid info-hash");
@@ -188,18 +211,6 @@ fn length_message(message: MessageId) -> &'static str {
 }
 
 impl InvalidMessage {
-    /// libtorrent's `errors::error_code_enum` name for this error.
-    #[must_use]
-    pub fn code_name(&self) -> &'static str {
-        self.libtorrent_code().0
-    }
-
-    /// libtorrent's numeric value for this error in its error category.
-    #[must_use]
-    pub fn code(&self) -> i32 {
-        self.libtorrent_code().1
-    }
-
     fn libtorrent_code(&self) -> Code {
         match self {
             InvalidMessage::PacketTooLarge { .. } | InvalidMessage::BlockTooLarge { .. } => {
@@ -310,18 +321,6 @@ pub enum PeerMisbehaved {
 }
 
 impl PeerMisbehaved {
-    /// libtorrent's `errors::error_code_enum` name for this error.
-    #[must_use]
-    pub fn code_name(&self) -> &'static str {
-        self.libtorrent_code().0
-    }
-
-    /// libtorrent's numeric value for this error in its error category.
-    #[must_use]
-    pub fn code(&self) -> i32 {
-        self.libtorrent_code().1
-    }
-
     fn libtorrent_code(&self) -> Code {
         match self {
             PeerMisbehaved::InvalidPieceIndex { message, .. }
@@ -369,18 +368,6 @@ pub enum PeerIncompatible {
 }
 
 impl PeerIncompatible {
-    /// libtorrent's `errors::error_code_enum` name for this error.
-    #[must_use]
-    pub fn code_name(&self) -> &'static str {
-        self.libtorrent_code().0
-    }
-
-    /// libtorrent's numeric value for this error in its error category.
-    #[must_use]
-    pub fn code(&self) -> i32 {
-        self.libtorrent_code().1
-    }
-
     fn libtorrent_code(&self) -> Code {
         match self {
             PeerIncompatible::UnknownProtocol { .. }

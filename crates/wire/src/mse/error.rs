@@ -5,6 +5,8 @@ use super::CryptoMode;
 /// libtorrent's `errors::error_code_enum` name, value and message for one failure.
 type Code = (&'static str, i32, &'static str);
 
+crate::error::libtorrent_code_accessors!(MseError);
+
 /// The encrypted handshake failed, or the connection's kind (plain or encrypted) is not allowed.
 ///
 /// [`code_name`](Self::code_name) gives libtorrent's name; each message starts with libtorrent's
@@ -75,18 +77,6 @@ pub enum MseError {
 }
 
 impl MseError {
-    /// libtorrent's `errors::error_code_enum` name, e.g. `"sync_hash_not_found"`.
-    #[must_use]
-    pub fn code_name(&self) -> &'static str {
-        self.libtorrent_code().0
-    }
-
-    /// libtorrent's numeric value for [`code_name`](Self::code_name).
-    #[must_use]
-    pub fn code(&self) -> i32 {
-        self.libtorrent_code().1
-    }
-
     fn libtorrent_code(&self) -> Code {
         match self {
             MseError::SyncHashNotFound { .. } => ("sync_hash_not_found", 69, "sync hash not found"),

@@ -7,6 +7,7 @@ use lt_core::Sha1Hash;
 
 use super::dh::{self, DhKeyPair, KEY_LEN};
 use super::rc4::Rc4Pair;
+use super::step::{advance, ChainState, Step};
 use super::{
     scan, take, CryptoMode, Encryption, MseConfig, MseError, MseEstablished, Scan, SeededRandom,
     MAX_INITIAL_PAYLOAD, MAX_PAD_BYTES, VC,
@@ -37,16 +38,6 @@ enum State {
     AwaitPadD(AwaitPadD),
     Established,
     Failed(WireError),
-}
-
-/// What a state's `step` did with the input.
-enum Step {
-    /// Needs more bytes.
-    Wait(State),
-    /// Moved on; try the next state with what is left.
-    Next(State),
-    /// Finished.
-    Done(MseEstablished),
 }
 
 /// Ya and PadA are sent; waiting for Yb.
@@ -135,32 +126,14 @@ impl MseInitiator {
         &mut self,
         input: &mut BytesMut,
     ) -> Result<Option<MseEstablished>, WireError> {
-        loop {
-            let step = match std::mem::replace(&mut self.state, State::Established) {
-                State::AwaitKey(state) => state.step(input, &mut self.outbound),
-                State::AwaitVc(state) => state.step(input),
-                State::AwaitSelect(state) => state.step(input),
-                State::AwaitPadD(state) => Ok(state.step(input)),
-                State::Established => return Ok(None),
-                State::Failed(error) => {
-                    self.state = State::Failed(error.clone());
-                    return Err(error);
-                }
-            };
-            match step {
-                Ok(Step::Wait(state)) => {
-                    self.state = state;
-                    return Ok(None);
-                }
-                Ok(Step::Next(state)) => self.state = state,
-                Ok(Step::Done(established)) => return Ok(Some(established)),
-                Err(error) => {
-                    let error = WireError::from(error);
-                    self.state = State::Failed(error.clone());
-                    return Err(error);
-                }
-            }
-        }
+        let outbound = &mut self.outbound;
+        advance(&mut self.state, |state| match state {
+            State::AwaitKey(state) => state.step(input, outbound),
+            State::AwaitVc(state) => state.step(input),
+            State::AwaitSelect(state) => state.step(input),
+            State::AwaitPadD(state) => Ok(state.step(input)),
+            State::Established | State::Failed(_) => Ok(Step::Wait(state)),
+        })
     }
 
     /// Appends the bytes to send to `out`.
@@ -169,8 +142,27 @@ impl MseInitiator {
     }
 }
 
+impl ChainState for State {
+    const ESTABLISHED: Self = State::Established;
+
+    fn failed(error: WireError) -> Self {
+        State::Failed(error)
+    }
+
+    fn failure(&self) -> Option<&WireError> {
+        match self {
+            State::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    fn is_established(&self) -> bool {
+        matches!(self, State::Established)
+    }
+}
+
 impl AwaitKey {
-    fn step(self, input: &mut BytesMut, out: &mut Vec<u8>) -> Result<Step, MseError> {
+    fn step(self, input: &mut BytesMut, out: &mut Vec<u8>) -> Result<Step<State>, MseError> {
         let Some(remote_key) = take::<KEY_LEN>(input) else {
             return Ok(Step::Wait(State::AwaitKey(self)));
         };
@@ -210,7 +202,7 @@ impl AwaitKey {
 }
 
 impl AwaitVc {
-    fn step(mut self, input: &mut BytesMut) -> Result<Step, MseError> {
+    fn step(mut self, input: &mut BytesMut) -> Result<Step<State>, MseError> {
         match scan(&self.encrypted_vc, input, &mut self.pad_skipped) {
             Scan::Found => Ok(Step::Next(State::AwaitSelect(AwaitSelect {
                 rc4: self.rc4,
@@ -226,7 +218,7 @@ impl AwaitVc {
 }
 
 impl AwaitSelect {
-    fn step(mut self, input: &mut BytesMut) -> Result<Step, MseError> {
+    fn step(mut self, input: &mut BytesMut) -> Result<Step<State>, MseError> {
         let Some(mut fields) = take::<6>(input) else {
             return Ok(Step::Wait(State::AwaitSelect(self)));
         };
@@ -252,7 +244,7 @@ impl AwaitSelect {
 }
 
 impl AwaitPadD {
-    fn step(mut self, input: &mut BytesMut) -> Step {
+    fn step(mut self, input: &mut BytesMut) -> Step<State> {
         let mut pad = input.split_to(self.remaining.min(input.len()));
         self.rc4.decrypt(&mut pad); // keeps the keystream in step; PadD's bytes mean nothing
         self.remaining -= pad.len();

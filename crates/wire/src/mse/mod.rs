@@ -71,6 +71,7 @@ mod initiator;
 mod policy;
 mod rc4;
 mod responder;
+mod step;
 #[cfg(test)]
 mod tests;
 

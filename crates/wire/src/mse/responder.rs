@@ -7,6 +7,7 @@ use lt_core::Sha1Hash;
 
 use super::dh::{self, DhKeyPair, SharedSecret, KEY_LEN};
 use super::rc4::Rc4Pair;
+use super::step::{advance, ChainState, Step};
 use super::{
     scan, take, CryptoMode, EncLevel, Encryption, MseConfig, MseError, MseEstablished, Scan,
     SeededRandom, StreamKeys, MAX_INITIAL_PAYLOAD, MAX_PAD_BYTES, VC,
@@ -40,13 +41,6 @@ enum State {
     AwaitInitialPayload(AwaitInitialPayload),
     Established,
     Failed(WireError),
-}
-
-/// What a state's `step` did with the input.
-enum Step {
-    Wait(State),
-    Next(State),
-    Done(MseEstablished),
 }
 
 /// What the responder decides with, fixed at construction.
@@ -145,34 +139,16 @@ impl MseResponder {
         input: &mut BytesMut,
         torrents: &StreamKeys,
     ) -> Result<Option<MseEstablished>, WireError> {
-        loop {
-            let step = match std::mem::replace(&mut self.state, State::Established) {
-                State::AwaitKey(state) => Ok(state.step(input, &mut self.outbound)),
-                State::AwaitSync(state) => state.step(input),
-                State::AwaitStreamKey(state) => state.step(input, torrents),
-                State::AwaitProvide(state) => state.step(input, &mut self.outbound),
-                State::AwaitPadC(state) => state.step(input),
-                State::AwaitInitialPayload(state) => Ok(state.step(input)),
-                State::Established => return Ok(None),
-                State::Failed(error) => {
-                    self.state = State::Failed(error.clone());
-                    return Err(error);
-                }
-            };
-            match step {
-                Ok(Step::Wait(state)) => {
-                    self.state = state;
-                    return Ok(None);
-                }
-                Ok(Step::Next(state)) => self.state = state,
-                Ok(Step::Done(established)) => return Ok(Some(established)),
-                Err(error) => {
-                    let error = WireError::from(error);
-                    self.state = State::Failed(error.clone());
-                    return Err(error);
-                }
-            }
-        }
+        let outbound = &mut self.outbound;
+        advance(&mut self.state, |state| match state {
+            State::AwaitKey(state) => Ok(state.step(input, outbound)),
+            State::AwaitSync(state) => state.step(input),
+            State::AwaitStreamKey(state) => state.step(input, torrents),
+            State::AwaitProvide(state) => state.step(input, outbound),
+            State::AwaitPadC(state) => state.step(input),
+            State::AwaitInitialPayload(state) => Ok(state.step(input)),
+            State::Established | State::Failed(_) => Ok(Step::Wait(state)),
+        })
     }
 
     /// Appends the bytes to send to `out`.
@@ -181,8 +157,27 @@ impl MseResponder {
     }
 }
 
+impl ChainState for State {
+    const ESTABLISHED: Self = State::Established;
+
+    fn failed(error: WireError) -> Self {
+        State::Failed(error)
+    }
+
+    fn failure(&self) -> Option<&WireError> {
+        match self {
+            State::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    fn is_established(&self) -> bool {
+        matches!(self, State::Established)
+    }
+}
+
 impl AwaitKey {
-    fn step(self, input: &mut BytesMut, out: &mut Vec<u8>) -> Step {
+    fn step(self, input: &mut BytesMut, out: &mut Vec<u8>) -> Step<State> {
         let Some(remote_key) = take::<KEY_LEN>(input) else {
             return Step::Wait(State::AwaitKey(self));
         };
@@ -198,7 +193,7 @@ impl AwaitKey {
 }
 
 impl AwaitSync {
-    fn step(mut self, input: &mut BytesMut) -> Result<Step, MseError> {
+    fn step(mut self, input: &mut BytesMut) -> Result<Step<State>, MseError> {
         match scan(self.sync_hash.as_bytes(), input, &mut self.pad_skipped) {
             Scan::Found => Ok(Step::Next(State::AwaitStreamKey(AwaitStreamKey {
                 secret: self.secret,
@@ -213,7 +208,7 @@ impl AwaitSync {
 }
 
 impl AwaitStreamKey {
-    fn step(self, input: &mut BytesMut, torrents: &StreamKeys) -> Result<Step, MseError> {
+    fn step(self, input: &mut BytesMut, torrents: &StreamKeys) -> Result<Step<State>, MseError> {
         if input.len() < 28 {
             return Ok(Step::Wait(State::AwaitStreamKey(self)));
         }
@@ -245,7 +240,7 @@ impl AwaitStreamKey {
 }
 
 impl AwaitProvide {
-    fn step(mut self, input: &mut BytesMut, out: &mut Vec<u8>) -> Result<Step, MseError> {
+    fn step(mut self, input: &mut BytesMut, out: &mut Vec<u8>) -> Result<Step<State>, MseError> {
         let Some(mut fields) = take::<6>(input) else {
             return Ok(Step::Wait(State::AwaitProvide(self)));
         };
@@ -275,7 +270,7 @@ impl AwaitProvide {
 }
 
 impl AwaitPadC {
-    fn step(mut self, input: &mut BytesMut) -> Result<Step, MseError> {
+    fn step(mut self, input: &mut BytesMut) -> Result<Step<State>, MseError> {
         let mut pad = input.split_to(self.remaining.min(input.len()));
         self.rc4.decrypt(&mut pad);
         self.remaining -= pad.len();
@@ -302,7 +297,7 @@ impl AwaitPadC {
 }
 
 impl AwaitInitialPayload {
-    fn step(mut self, input: &mut BytesMut) -> Step {
+    fn step(mut self, input: &mut BytesMut) -> Step<State> {
         if input.len() < self.length {
             return Step::Wait(State::AwaitInitialPayload(self));
         }
