@@ -70,6 +70,19 @@ async fn a_download_posts_libtorrents_alerts() {
         .torrent()
         .is_none_or(|torrent| torrent.info_hash == info.info_hashes())));
 
+    // A `stats` alert comes once a second, with the payload moved since the last one.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let later = session.pop_alerts();
+    let moved: u64 = alerts
+        .iter()
+        .chain(&later)
+        .filter_map(|alert| match &alert.kind {
+            AlertKind::Stats { transferred, .. } => Some(transferred.download_payload_bytes),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(moved, info.total_size());
+
     // The seed saw the peer come in.
     let seed_alerts = seeder.pop_alerts();
     assert!(seed_alerts.iter().any(|alert| matches!(

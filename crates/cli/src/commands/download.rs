@@ -41,6 +41,10 @@ pub(crate) struct DownloadArgs {
     /// stopped, even after a crash, without re-reading the files.
     #[arg(long, value_name = "DIR")]
     resume_dir: Option<PathBuf>,
+    /// Do not use the DHT. lt has no DHT yet, so this changes nothing; it is accepted so that
+    /// scripts written for the full client run.
+    #[arg(long)]
+    no_dht: bool,
     /// Give up when no payload arrived for this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     stall_timeout: u64,

@@ -309,6 +309,7 @@ impl Torrent {
                 }
                 _ = tick.tick() => {
                     self.update_rates();
+                    self.post_stats();
                     self.choke_tick();
                     self.announce_due();
                     self.publish();

@@ -42,6 +42,9 @@ pub(super) struct Stats {
     pub(super) last_peer_error: Option<String>,
     pub(super) download_rate: Rate,
     pub(super) upload_rate: Rate,
+    /// Ticks since the last `stats` alert, and the totals it reported.
+    ticks_since_stats: u32,
+    reported: (u64, u64),
 }
 
 impl Torrent {
@@ -54,6 +57,29 @@ impl Torrent {
             peer.rate.update(received, TICK);
             peer.upload_rate.update(sent, TICK);
         }
+    }
+
+    /// Posts a `stats` alert once a second (libtorrent's `stats_alert`, category `stats`): the
+    /// payload moved since the last one.
+    pub(super) fn post_stats(&mut self) {
+        self.stats.ticks_since_stats += 1;
+        let interval = TICK * self.stats.ticks_since_stats;
+        if interval < Duration::from_secs(1) {
+            return;
+        }
+        self.stats.ticks_since_stats = 0;
+        let (down, up) = (self.stats.downloaded, self.stats.uploaded);
+        let (last_down, last_up) = std::mem::replace(&mut self.stats.reported, (down, up));
+        self.post(lt_alerts::AlertKind::Stats {
+            torrent: self.torrent_ref(),
+            transferred: lt_alerts::TransferStats {
+                upload_payload_bytes: up.saturating_sub(last_up),
+                upload_protocol_bytes: 0,
+                download_payload_bytes: down.saturating_sub(last_down),
+                download_protocol_bytes: 0,
+            },
+            interval,
+        });
     }
 
     /// Bytes of the pieces had.
