@@ -25,6 +25,12 @@ pub struct Settings {
     pub listen_interfaces: String,
     /// libtorrent's `peer_connect_timeout` (default 15 s).
     pub peer_connect_timeout: Duration,
+    /// libtorrent's `min_reconnect_time` (default 60 s): a peer we dialed is tried again after
+    /// this times its fail count.
+    pub min_reconnect_time: Duration,
+    /// libtorrent's `max_failcount` (default 3): a peer that failed this many connections in a
+    /// row is not tried again.
+    pub max_failcount: u32,
     /// libtorrent's `handshake_timeout` (default 10 s): the MSE and BitTorrent handshakes must
     /// be done within it.
     pub handshake_timeout: Duration,
@@ -70,6 +76,8 @@ impl Default for Settings {
             listen_interfaces: "0.0.0.0:6881,[::]:6881".to_owned(),
             peer_connect_timeout: Duration::from_secs(15),
             handshake_timeout: Duration::from_secs(10),
+            min_reconnect_time: Duration::from_secs(60),
+            max_failcount: 3,
             out_enc_policy: EncPolicy::Enabled,
             in_enc_policy: EncPolicy::Enabled,
             allowed_enc_level: EncLevel::Both,

@@ -79,6 +79,10 @@ impl Settings {
             "alert_queue_size" => self.alert_queue_size = count(name, value)?,
             "peer_connect_timeout" => self.peer_connect_timeout = seconds(name, value)?,
             "handshake_timeout" => self.handshake_timeout = seconds(name, value)?,
+            "min_reconnect_time" => self.min_reconnect_time = seconds(name, value)?,
+            "max_failcount" => {
+                self.max_failcount = u32::try_from(value).map_err(|_| out_of_range(name, value))?;
+            }
             "out_enc_policy" => self.out_enc_policy = policy(name, value)?,
             "in_enc_policy" => self.in_enc_policy = policy(name, value)?,
             "allowed_enc_level" => {
@@ -118,6 +122,8 @@ impl Settings {
             "alert_queue_size" => int(self.alert_queue_size),
             "peer_connect_timeout" => secs(self.peer_connect_timeout),
             "handshake_timeout" => secs(self.handshake_timeout),
+            "min_reconnect_time" => secs(self.min_reconnect_time),
+            "max_failcount" => i64::from(self.max_failcount),
             "out_enc_policy" => policy_value(self.out_enc_policy),
             "in_enc_policy" => policy_value(self.in_enc_policy),
             "allowed_enc_level" => i64::from(self.allowed_enc_level.bits()),
@@ -190,6 +196,8 @@ mod tests {
             "alert_queue_size",
             "peer_connect_timeout",
             "handshake_timeout",
+            "min_reconnect_time",
+            "max_failcount",
             "out_enc_policy",
             "in_enc_policy",
             "allowed_enc_level",

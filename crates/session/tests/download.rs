@@ -25,6 +25,16 @@ use tokio::sync::mpsc;
 /// `u32::MAX`, the first block of every piece, every time.
 async fn start_seed(info: &TorrentInfo, data: Arc<Vec<u8>>, corrupt: Option<u32>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    start_seed_on(listener, info, data, corrupt)
+}
+
+/// [`start_seed`] on `listener`.
+fn start_seed_on(
+    listener: TcpListener,
+    info: &TorrentInfo,
+    data: Arc<Vec<u8>>,
+    corrupt: Option<u32>,
+) -> SocketAddr {
     let addr = listener.local_addr().expect("address");
     let info_hash = info.info_hashes().get_best();
     let geometry = PieceGeometry::new(info.total_size(), info.piece_length()).expect("geometry");
@@ -242,5 +252,42 @@ async fn a_corrupt_piece_of_a_v2_torrent_fails_its_merkle_check() {
     let save = dir.0.join("out");
     let status = download(&info, &save, vec![seed]).await;
     assert_eq!(status.num_hash_failures, 1);
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_refused_is_tried_again_later() {
+    let dir = TempDir::new("reconnect");
+    let (data, info) = make_torrent(&dir.0, 8 * PIECE as usize);
+    let data = Arc::new(data);
+    // Nothing listens there yet.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("address");
+    let mut settings = lt_session::Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    settings.min_reconnect_time = Duration::from_millis(300);
+    let session = Session::new(SessionParams::new(settings)).expect("session");
+    let save = dir.0.join("out");
+    let handle = session
+        .add_torrent(params(&info, &save, vec![addr]))
+        .expect("add torrent");
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while handle.status().last_peer_error.is_none() {
+            handle.status_changed().await.expect("running");
+        }
+    })
+    .await
+    .expect("the first attempt fails");
+    // The seed comes up at that address; the retry finds it.
+    let listener = TcpListener::bind(addr).await.expect("bind again");
+    start_seed_on(listener, &info, Arc::clone(&data), None);
+    let status = tokio::time::timeout(Duration::from_secs(10), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 10 s: {:?}", handle.status()))
+        .expect("finished");
+    assert_eq!(status.num_pieces, 8);
     assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
 }

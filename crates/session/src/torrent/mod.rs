@@ -17,6 +17,7 @@ mod connection;
 mod control;
 mod peers;
 mod pieces;
+mod reconnect;
 mod resume;
 mod stats;
 mod trust;
@@ -195,6 +196,8 @@ pub(crate) fn start(
         next_key: 0,
         waiting_peers: params.peers.clone(),
         known_peers: Vec::new(),
+        failcount: HashMap::new(),
+        reconnects: Vec::new(),
         trust: HashMap::new(),
         piece_senders: HashMap::new(),
         banned: params.banned_peers.clone(),
@@ -255,6 +258,10 @@ struct Torrent {
     waiting_peers: Vec<SocketAddr>,
     /// Every outgoing peer address tried so far (libtorrent's peer list, simplified).
     known_peers: Vec<SocketAddr>,
+    /// Consecutive failed connections by address.
+    failcount: HashMap<SocketAddr, u32>,
+    /// Peers to dial again, and when.
+    reconnects: Vec<(std::time::Instant, SocketAddr)>,
     /// Trust points of peers by address.
     trust: HashMap<SocketAddr, i32>,
     /// Who sent blocks of each piece not yet checked.
@@ -312,6 +319,7 @@ impl Torrent {
                     self.post_stats();
                     self.choke_tick();
                     self.announce_due();
+                    self.reconnect_due();
                     self.publish();
                 }
             }

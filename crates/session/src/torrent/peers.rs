@@ -270,6 +270,12 @@ impl Torrent {
                         reason,
                     });
                 }
+                if let Some(peer) = self.peers.get(&key) {
+                    if !peer.incoming {
+                        let (addr, failed) = (peer.addr, error.is_some());
+                        self.schedule_reconnect(addr, failed);
+                    }
+                }
                 if let Some(error) = error {
                     self.stats.last_peer_error = Some(error);
                 }
@@ -300,6 +306,7 @@ impl Torrent {
                         PeerDirection::Outgoing
                     };
                     let endpoint = peer.addr;
+                    self.connected_to(endpoint);
                     self.post(AlertKind::PeerConnect {
                         torrent: self.torrent_ref(),
                         endpoint,
