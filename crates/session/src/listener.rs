@@ -59,8 +59,10 @@ pub(crate) async fn accept_loop(
                 let registry = registry.clone();
                 let settings = Arc::clone(&settings);
                 tokio::spawn(async move {
-                    // A connection that fails here never reached a torrent: nothing to report.
-                    let _ = route(stream, addr, &registry, &settings).await;
+                    // A connection that fails here never reached a torrent: only a trace.
+                    if let Err(error) = route(stream, addr, &registry, &settings).await {
+                        tracing::debug!(%error, "incoming connection refused");
+                    }
                 });
             }
             // Out of file descriptors, say: wait rather than spin.

@@ -23,6 +23,9 @@ pub struct Settings {
     /// that cannot be bound is reported by [`Session::listen_errors`](crate::Session::listen_errors)
     /// and skipped, as libtorrent does with its `listen_failed_alert`.
     pub listen_interfaces: String,
+    /// libtorrent's `connections_limit` (default 200), applied per torrent here: peers
+    /// connected or connecting beyond it are not dialed (retried later) or accepted.
+    pub connections_limit: usize,
     /// libtorrent's `peer_connect_timeout` (default 15 s).
     pub peer_connect_timeout: Duration,
     /// libtorrent's `min_reconnect_time` (default 60 s): a peer we dialed is tried again after
@@ -74,6 +77,7 @@ impl Default for Settings {
             alert_mask: AlertCategory::ERROR,
             alert_queue_size: lt_alerts::DEFAULT_ALERT_QUEUE_SIZE,
             listen_interfaces: "0.0.0.0:6881,[::]:6881".to_owned(),
+            connections_limit: 200,
             peer_connect_timeout: Duration::from_secs(15),
             handshake_timeout: Duration::from_secs(10),
             min_reconnect_time: Duration::from_secs(60),
@@ -110,12 +114,13 @@ impl Settings {
     }
 
     /// libtorrent's `high_performance_seed()` preset, for the settings lt has: every
-    /// interested peer unchoked, 7 MiB of queued disk writes, 1500 requests out per peer,
-    /// 10,000 alerts, 8 disk threads.
+    /// interested peer unchoked, 8000 connections, 7 MiB of queued disk writes, 1500 requests
+    /// out per peer, 10,000 alerts, 8 disk threads.
     #[must_use]
     pub fn high_performance_seed() -> Self {
         Self {
             unchoke_slots_limit: usize::MAX,
+            connections_limit: 8000,
             max_queued_disk_bytes: 7 << 20,
             max_out_request_queue: 1500,
             alert_queue_size: 10_000,

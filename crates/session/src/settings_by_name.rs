@@ -77,6 +77,7 @@ impl Settings {
                 self.alert_mask = AlertCategory::from_bits(bits);
             }
             "alert_queue_size" => self.alert_queue_size = count(name, value)?,
+            "connections_limit" => self.connections_limit = count(name, value)?,
             "peer_connect_timeout" => self.peer_connect_timeout = seconds(name, value)?,
             "handshake_timeout" => self.handshake_timeout = seconds(name, value)?,
             "min_reconnect_time" => self.min_reconnect_time = seconds(name, value)?,
@@ -120,6 +121,7 @@ impl Settings {
         Some(match name {
             "alert_mask" => i64::from(self.alert_mask.bits()),
             "alert_queue_size" => int(self.alert_queue_size),
+            "connections_limit" => int(self.connections_limit),
             "peer_connect_timeout" => secs(self.peer_connect_timeout),
             "handshake_timeout" => secs(self.handshake_timeout),
             "min_reconnect_time" => secs(self.min_reconnect_time),
@@ -194,6 +196,7 @@ mod tests {
         let names = [
             "alert_mask",
             "alert_queue_size",
+            "connections_limit",
             "peer_connect_timeout",
             "handshake_timeout",
             "min_reconnect_time",

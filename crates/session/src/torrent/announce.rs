@@ -19,9 +19,6 @@ use super::alerts::announce_event;
 use super::Torrent;
 use lt_alerts::{AlertError, AlertKind};
 
-/// Most peers a torrent keeps connected or connecting (libtorrent's `connections_limit`).
-const MAX_PEERS: usize = 200;
-
 /// A finished announce, sent back to the torrent's task.
 pub(super) struct Announced {
     pub(super) planned: PlannedAnnounce,
@@ -241,6 +238,11 @@ impl Torrent {
                     &response,
                     &settings,
                 );
+                tracing::debug!(
+                    url = %announced.planned.url,
+                    peers = response.num_peers(),
+                    "announce answered"
+                );
                 self.trackers.last_error = None;
                 self.trackers.current = Some(announced.planned.url.clone());
                 self.post(AlertKind::TrackerReply {
@@ -257,7 +259,7 @@ impl Torrent {
                 }
                 let ours = self.trackers.local_endpoint;
                 for addr in response.peer_addrs() {
-                    if self.peers.len() >= MAX_PEERS {
+                    if self.peers.len() >= self.config.settings.connections_limit {
                         break;
                     }
                     // Trackers list the announcer too; a remote address of ours that we
@@ -280,6 +282,7 @@ impl Torrent {
                     retry,
                     &settings,
                 );
+                tracing::debug!(url = %announced.planned.url, %error, "announce failed");
                 self.trackers.last_error = Some(format!("{}: {error}", announced.planned.url));
                 let times_in_row = self
                     .trackers

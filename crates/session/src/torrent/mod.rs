@@ -228,7 +228,12 @@ pub(crate) fn start(
         tracker_events,
         control_events,
     };
-    runtime.spawn(torrent.run(inputs));
+    let span = tracing::info_span!(
+        "torrent",
+        name = %torrent.info.name(),
+        info_hash = %info_hashes.get_best()
+    );
+    runtime.spawn(tracing::Instrument::instrument(torrent.run(inputs), span));
     Ok(TorrentHandle::new(command_sender, status, info_hashes))
 }
 
@@ -432,6 +437,7 @@ impl Torrent {
             TorrentState::Finished
         };
         if self.state == TorrentState::Downloading && self.stats.downloaded > 0 {
+            tracing::info!(downloaded = self.stats.downloaded, "finished");
             self.post(AlertKind::TorrentFinished {
                 torrent: self.torrent_ref(),
             });
@@ -443,6 +449,7 @@ impl Torrent {
 
     /// Stops the torrent with `error`: every peer is disconnected.
     fn fail(&mut self, error: String) {
+        tracing::warn!(%error, "torrent stopped");
         if self.error.is_none() {
             self.error = Some(error);
         }

@@ -158,6 +158,11 @@ impl Torrent {
         if self.peers.values().any(|peer| peer.addr == addr) {
             return;
         }
+        if self.peers.len() >= self.config.settings.connections_limit {
+            // Tried again once a connection closes and frees a slot.
+            self.schedule_reconnect(addr, false);
+            return;
+        }
         self.start_peer(addr, Origin::Outgoing);
     }
 
@@ -172,7 +177,11 @@ impl Torrent {
     /// Runs a connection accepted from `addr`, once the files are checked (before that, or
     /// after an error, it is closed).
     pub(super) fn accept_peer(&mut self, stream: BoxedStream, addr: SocketAddr) {
-        if self.error.is_some() || self.disk().is_none() || self.paused || self.is_banned(&addr) {
+        let full = self.peers.len() >= self.config.settings.connections_limit;
+        if full || self.error.is_some() || self.disk().is_none() || self.paused {
+            return;
+        }
+        if self.is_banned(&addr) {
             return;
         }
         self.start_peer(addr, Origin::Incoming(stream));
@@ -201,7 +210,11 @@ impl Torrent {
             mse_seed: random_bytes(),
             events: self.peer_sender.clone(),
         };
-        tokio::spawn(run_peer(setup, receiver));
+        let span = tracing::debug_span!("peer", %addr, incoming);
+        tokio::spawn(tracing::Instrument::instrument(
+            run_peer(setup, receiver),
+            span,
+        ));
         self.peers.insert(
             key,
             Peer {
@@ -277,6 +290,7 @@ impl Torrent {
                     }
                 }
                 if let Some(error) = error {
+                    tracing::debug!(%error, "peer connection failed");
                     self.stats.last_peer_error = Some(error);
                 }
                 self.drop_peer(key);
@@ -306,6 +320,7 @@ impl Torrent {
                         PeerDirection::Outgoing
                     };
                     let endpoint = peer.addr;
+                    tracing::debug!(%endpoint, %peer_id, "peer connected");
                     self.connected_to(endpoint);
                     self.post(AlertKind::PeerConnect {
                         torrent: self.torrent_ref(),
@@ -369,6 +384,7 @@ impl Torrent {
                 Ok(())
             }
             WireEvent::Closed(reason) => {
+                tracing::debug!(%reason, "peer connection closed");
                 self.stats.last_peer_error = Some(reason.to_string());
                 if let Some(peer) = self.peers.get_mut(&key) {
                     let code = reason.code_name().unwrap_or("closed");

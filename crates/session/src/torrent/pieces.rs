@@ -182,6 +182,7 @@ impl Torrent {
         };
         if !self.verifier.verify_hashes(&self.info, piece, &hashes) {
             self.stats.hash_failures += 1;
+            tracing::warn!(piece = piece.get(), "piece failed its hash check");
             self.post(AlertKind::HashFailed {
                 torrent: self.torrent_ref(),
                 piece,

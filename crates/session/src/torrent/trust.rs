@@ -37,6 +37,7 @@ impl Torrent {
             let trust = self.trust.entry(addr).or_insert(0);
             *trust -= FAILED_PIECE_PENALTY;
             if *trust <= BAN_AT {
+                tracing::info!(%addr, "peer banned for sending corrupt data");
                 self.ban(addr);
                 self.post(AlertKind::PeerBan {
                     torrent: self.torrent_ref(),
