@@ -152,3 +152,52 @@ async fn a_session_reports_what_it_cannot_listen_on() {
     bad.listen_interfaces = "eth0:6881".to_owned();
     assert!(Session::new(SessionParams::new(bad)).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_unchokes_no_more_peers_than_its_slots() {
+    let dir = TempDir::new("seed-slots");
+    let (data, info) = make_torrent(&dir.0, 40 * PIECE as usize);
+    let mut one_slot = loopback();
+    one_slot.unchoke_slots_limit = 1;
+    let seeder = Session::new(SessionParams::new(one_slot)).expect("seed session");
+    let seed_addr = seeder.listen_addrs()[0];
+    let seed = seeder
+        .add_torrent(params(&info, &dir.0.join("src"), Vec::new()))
+        .expect("add the seed");
+    seed.wait_finished().await.expect("checked");
+
+    let mut downloads = Vec::new();
+    let mut sessions = Vec::new();
+    for name in ["a", "b"] {
+        let session = Session::new(SessionParams::new(loopback())).expect("session");
+        let handle = session
+            .add_torrent(params(&info, &dir.0.join(name), vec![seed_addr]))
+            .expect("add");
+        downloads.push((name, handle));
+        sessions.push(session);
+    }
+    // While both download, the seed never unchokes more than one of them; once the first is
+    // done (and no longer interested) its slot goes to the other.
+    let watch = async {
+        loop {
+            let status = seed.status();
+            assert!(status.num_uploads <= 1, "{status:?}");
+            if downloads
+                .iter()
+                .all(|(_, handle)| handle.status().is_finished())
+            {
+                return;
+            }
+            seed.status_changed().await.expect("seeding");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), watch)
+        .await
+        .expect("both finish");
+    for (name, _) in &downloads {
+        assert_eq!(
+            std::fs::read(dir.0.join(name).join("data.bin")).expect("read"),
+            data
+        );
+    }
+}
