@@ -169,6 +169,16 @@ impl TorrentHandle {
         self.send(TorrentCommand::FlushCache)
     }
 
+    /// Tells the torrent's task to stop (the session is going away); nobody waits for it.
+    pub(crate) fn stop_without_waiting(&self) {
+        let (done, _) = oneshot::channel();
+        // A task that is gone already has stopped.
+        let _ = self.send(TorrentCommand::Remove {
+            delete_files: false,
+            done,
+        });
+    }
+
     /// Stops the torrent's task (after `remove_torrent` took it out of the session).
     pub(crate) async fn remove(&self, delete_files: bool) -> Result<(), SessionError> {
         self.ask(|done| TorrentCommand::Remove { delete_files, done })

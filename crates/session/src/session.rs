@@ -39,8 +39,7 @@ impl SessionParams {
 /// A BitTorrent session: the torrents of one client (libtorrent's `session`).
 ///
 /// Torrents run as tasks on the tokio runtime the session was created in; dropping the session
-/// stops accepting peers but does not stop the torrents while their handles live (removing
-/// torrents is still to come).
+/// stops them all.
 #[derive(Debug)]
 pub struct Session {
     settings: Arc<Settings>,
@@ -219,6 +218,21 @@ impl Session {
         self.alerts.post(Alert::new(kind));
     }
 
+    /// Posts a `session_stats` alert with every metric of
+    /// [`session_stats_metrics`](crate::session_stats_metrics), summed over the torrents
+    /// (libtorrent's `post_session_stats`).
+    pub fn post_session_stats(&self) {
+        let statuses: Vec<_> = self
+            .torrents
+            .handles()
+            .iter()
+            .map(TorrentHandle::status)
+            .collect();
+        self.post(AlertKind::SessionStats {
+            counters: crate::session_stats::values(&statuses),
+        });
+    }
+
     /// Takes every alert queued (libtorrent's `pop_alerts`), oldest first.
     #[must_use]
     pub fn pop_alerts(&self) -> Vec<Alert> {
@@ -286,9 +300,16 @@ impl Session {
 }
 
 impl Drop for Session {
+    /// Stops accepting peers and stops every torrent, as destroying a libtorrent session does:
+    /// each closes its peers, tells its trackers `stopped` (without waiting) and closes its
+    /// files; their handles become invalid. Remove torrents first
+    /// ([`remove_torrent`](Self::remove_torrent)) to wait for that.
     fn drop(&mut self) {
         for acceptor in &self.acceptors {
             acceptor.abort();
+        }
+        for handle in self.torrents.handles() {
+            handle.stop_without_waiting();
         }
     }
 }

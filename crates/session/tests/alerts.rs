@@ -83,6 +83,21 @@ async fn a_download_posts_libtorrents_alerts() {
         .sum();
     assert_eq!(moved, info.total_size());
 
+    // Session statistics, indexed by libtorrent's metric names.
+    session.post_session_stats();
+    let counters = session
+        .pop_alerts()
+        .into_iter()
+        .find_map(|alert| match alert.kind {
+            AlertKind::SessionStats { counters } => Some(counters),
+            _ => None,
+        })
+        .expect("a session_stats alert");
+    let at = |name| counters[lt_session::find_metric_idx(name).expect(name)];
+    assert_eq!(at("net.recv_payload_bytes"), info.total_size() as i64);
+    assert_eq!(at("ses.num_seeding_torrents"), 1);
+    assert_eq!(at("ses.num_have_pieces"), 7);
+
     // The seed saw the peer come in.
     let seed_alerts = seeder.pop_alerts();
     assert!(seed_alerts.iter().any(|alert| matches!(
@@ -142,4 +157,24 @@ async fn the_default_mask_keeps_errors_only() {
         "{:?}",
         names(&alerts)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_session_stops_its_torrents() {
+    let dir = TempDir::new("alerts-drop");
+    let (_, info) = make_torrent(&dir.0, 2 * PIECE as usize);
+    let session = Session::new(SessionParams::new(loopback())).expect("session");
+    let handle = session
+        .add_torrent(params(&info, &dir.0.join("src"), Vec::new()))
+        .expect("add");
+    handle.wait_finished().await.expect("checked");
+    assert!(handle.is_valid());
+    drop(session);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while handle.is_valid() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the torrent stops");
 }
