@@ -16,7 +16,10 @@ use lt_wire::driver::{run, Command, DriverEvent};
 
 mod common;
 use common::{make_torrent, make_torrent_of_kind, params, TempDir, PIECE};
-use lt_wire::{Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig, WireEvent};
+use lt_wire::{
+    ExtendedMessage, Handshake, Message, PeerConnection, PexFlags, PexMessage, PexPeer,
+    PieceGeometry, ReservedBits, WireConfig, WireEvent,
+};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -25,15 +28,17 @@ use tokio::sync::mpsc;
 /// `u32::MAX`, the first block of every piece, every time.
 async fn start_seed(info: &TorrentInfo, data: Arc<Vec<u8>>, corrupt: Option<u32>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    start_seed_on(listener, info, data, corrupt)
+    start_seed_on(listener, info, data, corrupt, None)
 }
 
-/// [`start_seed`] on `listener`.
+/// [`start_seed`] on `listener`; with `tell`, each peer also hears of that address over
+/// ut_pex once its extension handshake is in.
 fn start_seed_on(
     listener: TcpListener,
     info: &TorrentInfo,
     data: Arc<Vec<u8>>,
     corrupt: Option<u32>,
+    tell: Option<SocketAddr>,
 ) -> SocketAddr {
     let addr = listener.local_addr().expect("address");
     let info_hash = info.info_hashes().get_best();
@@ -53,6 +58,7 @@ fn start_seed_on(
                 Arc::clone(&data),
                 corrupt,
                 Arc::clone(&corrupted),
+                tell,
             ));
         }
     });
@@ -66,6 +72,7 @@ async fn serve(
     data: Arc<Vec<u8>>,
     corrupt: Option<u32>,
     corrupted: Arc<AtomicBool>,
+    tell: Option<SocketAddr>,
 ) {
     let now = tokio::time::Instant::now().into_std();
     let mut connection = PeerConnection::new(WireConfig::default(), handshake, geometry, now);
@@ -80,6 +87,19 @@ async fn serve(
     while let Some(event) = events.recv().await {
         let command = match event {
             DriverEvent::Wire(WireEvent::Interested) => Command::Unchoke,
+            DriverEvent::Wire(WireEvent::ExtensionHandshake(_)) if tell.is_some() => {
+                let added = tell
+                    .into_iter()
+                    .map(|address| PexPeer {
+                        address,
+                        flags: PexFlags::SEED,
+                    })
+                    .collect();
+                Command::Send(Message::Extended(ExtendedMessage::Pex(PexMessage {
+                    added,
+                    dropped: Vec::new(),
+                })))
+            }
             DriverEvent::Wire(WireEvent::Requested(block)) => {
                 let start =
                     u64::from(block.piece.get()) * u64::from(PIECE) + u64::from(block.offset);
@@ -283,11 +303,43 @@ async fn a_peer_that_refused_is_tried_again_later() {
     .expect("the first attempt fails");
     // The seed comes up at that address; the retry finds it.
     let listener = TcpListener::bind(addr).await.expect("bind again");
-    start_seed_on(listener, &info, Arc::clone(&data), None);
+    start_seed_on(listener, &info, Arc::clone(&data), None, None);
     let status = tokio::time::timeout(Duration::from_secs(10), handle.wait_finished())
         .await
         .unwrap_or_else(|_| panic!("no finish in 10 s: {:?}", handle.status()))
         .expect("finished");
     assert_eq!(status.num_pieces, 8);
+    assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_learned_over_pex_is_connected() {
+    let dir = TempDir::new("pex-in");
+    let (data, info) = make_torrent(&dir.0, 60 * PIECE as usize);
+    let data = Arc::new(data);
+    let hidden = start_seed(&info, Arc::clone(&data), None).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let teller = start_seed_on(listener, &info, Arc::clone(&data), None, Some(hidden));
+    let mut settings = lt_session::Settings::default();
+    settings.listen_interfaces = "127.0.0.1:0".to_owned();
+    settings.alert_mask = lt_session::AlertCategory::ALL;
+    let session = Session::new(SessionParams::new(settings)).expect("session");
+    let save = dir.0.join("out");
+    let handle = session
+        .add_torrent(params(&info, &save, vec![teller]))
+        .expect("add torrent");
+    tokio::time::timeout(Duration::from_secs(20), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 20 s: {:?}", handle.status()))
+        .expect("finished");
+    let connected: Vec<SocketAddr> = session
+        .pop_alerts()
+        .iter()
+        .filter_map(|alert| match alert.kind {
+            lt_session::AlertKind::PeerConnect { endpoint, .. } => Some(endpoint),
+            _ => None,
+        })
+        .collect();
+    assert!(connected.contains(&hidden), "{connected:?}");
     assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
 }

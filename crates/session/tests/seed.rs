@@ -201,3 +201,69 @@ async fn the_seed_unchokes_no_more_peers_than_its_slots() {
         );
     }
 }
+
+/// A peer driven by lt-wire that connects to `addr`, announces `listen_port` in its extension
+/// handshake, has no piece and asks for nothing; its events come out of the receiver.
+async fn observer(
+    addr: SocketAddr,
+    info: &TorrentInfo,
+    listen_port: u16,
+    id: u8,
+) -> tokio::sync::mpsc::Receiver<lt_wire::driver::DriverEvent> {
+    use lt_wire::{Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig};
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let geometry = PieceGeometry::new(info.total_size(), info.piece_length()).expect("geometry");
+    let mut config = WireConfig::default();
+    config.listen_port = Some(listen_port);
+    let handshake = Handshake {
+        reserved: ReservedBits::lt_default(),
+        info_hash: info.info_hashes().get_best(),
+        peer_id: lt_core::PeerId::from_bytes([id; 20]),
+    };
+    let now = tokio::time::Instant::now().into_std();
+    let connection = PeerConnection::new(config, handshake, geometry, now);
+    let (commands, command_receiver) = tokio::sync::mpsc::channel(16);
+    let (events, receiver) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        let _keep_open = commands;
+        let _ = lt_wire::driver::run(connection, stream, command_receiver, events).await;
+    });
+    receiver
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_hear_of_each_other_over_pex() {
+    use lt_wire::driver::DriverEvent;
+    use lt_wire::{ExtendedMessage, Message, WireEvent};
+
+    let dir = TempDir::new("seed-pex");
+    let (_, info) = make_torrent(&dir.0, 8 * PIECE as usize);
+    let seeder = Session::new(SessionParams::new(loopback())).expect("seed session");
+    let seed_addr = seeder.listen_addrs()[0];
+    let seed = seeder
+        .add_torrent(params(&info, &dir.0.join("src"), Vec::new()))
+        .expect("add the seed");
+    seed.wait_finished().await.expect("checked");
+
+    let mut first = observer(seed_addr, &info, 40001, 1).await;
+    let _second = observer(seed_addr, &info, 40002, 2).await;
+    // The seed tells the first peer where the second one listens (its address with the port
+    // from its extension handshake), a second or so after the handshake.
+    let expected: SocketAddr = "127.0.0.1:40002".parse().expect("address");
+    let heard = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(event) = first.recv().await {
+            if let DriverEvent::Wire(WireEvent::Message(Message::Extended(ExtendedMessage::Pex(
+                pex,
+            )))) = event
+            {
+                if pex.added.iter().any(|peer| peer.address == expected) {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await
+    .expect("a ut_pex message in time");
+    assert!(heard);
+}

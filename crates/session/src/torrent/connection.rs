@@ -47,6 +47,8 @@ pub(super) struct PeerSetup {
     pub(super) geometry: PieceGeometry,
     pub(super) our_pieces: Bitfield,
     pub(super) connect_timeout: Duration,
+    /// Our listen port, for the extension handshake (`p`).
+    pub(super) listen_port: Option<u16>,
     pub(super) handshake_timeout: Duration,
     pub(super) encryption: EncryptionSettings,
     /// Draws the MSE key and pads.
@@ -104,8 +106,9 @@ async fn connect_and_drive(
         Origin::Outgoing => connect(&setup).await?,
     };
     let now = tokio::time::Instant::now().into_std();
-    let mut connection =
-        PeerConnection::new(WireConfig::default(), setup.handshake, setup.geometry, now);
+    let mut config = WireConfig::default();
+    config.listen_port = setup.listen_port;
+    let mut connection = PeerConnection::new(config, setup.handshake, setup.geometry, now);
     connection
         .set_our_pieces(setup.our_pieces)
         .map_err(|error| error.to_string())?;

@@ -16,6 +16,7 @@ mod choking;
 mod connection;
 mod control;
 mod peers;
+mod pex;
 mod pieces;
 mod reconnect;
 mod resume;
@@ -325,6 +326,7 @@ impl Torrent {
                     self.choke_tick();
                     self.announce_due();
                     self.reconnect_due();
+                    self.pex_tick();
                     self.publish();
                 }
             }

@@ -7,7 +7,7 @@ use lt_alerts::{AlertError, AlertKind, Operation, PeerDirection};
 use lt_core::{Bitfield, BLOCK_SIZE};
 use lt_picker::{PeerKey, PickOptions};
 use lt_wire::driver::{Command, DriverEvent};
-use lt_wire::{Block as WireBlock, Handshake, ReservedBits, WireEvent};
+use lt_wire::{Block as WireBlock, ExtendedMessage, Handshake, Message, ReservedBits, WireEvent};
 use tokio::sync::mpsc;
 
 use super::connection::{run_peer, Origin, PeerMessage, PeerSetup};
@@ -50,6 +50,10 @@ pub(super) struct Peer {
     pub(super) upload: UploadSlot,
     /// It sent data of a piece that failed: it gets only whole pieces of its own.
     pub(super) on_parole: bool,
+    /// The port it accepts connections on, from its extension handshake.
+    pub(super) listen_port: Option<u16>,
+    /// What it heard from us over ut_pex.
+    pub(super) pex: super::pex::PexState,
     /// Requests out to it.
     pub(super) outstanding: usize,
     /// The most requests it takes (`reqq`).
@@ -205,6 +209,7 @@ impl Torrent {
             geometry: self.geometry,
             our_pieces: self.our_pieces(),
             connect_timeout: settings.peer_connect_timeout,
+            listen_port: Some(self.config.listen_addr.port()).filter(|port| *port != 0),
             handshake_timeout: settings.handshake_timeout,
             encryption: settings.encryption(),
             mse_seed: random_bytes(),
@@ -229,6 +234,8 @@ impl Torrent {
                 seed: false,
                 upload: UploadSlot::default(),
                 on_parole: false,
+                listen_port: None,
+                pex: super::pex::PexState::default(),
                 outstanding: 0,
                 max_requests: settings.max_out_request_queue,
                 received: 0,
@@ -322,6 +329,7 @@ impl Torrent {
                     let endpoint = peer.addr;
                     tracing::debug!(%endpoint, %peer_id, "peer connected");
                     self.connected_to(endpoint);
+                    self.pex_start(key);
                     self.post(AlertKind::PeerConnect {
                         torrent: self.torrent_ref(),
                         endpoint,
@@ -332,12 +340,19 @@ impl Torrent {
                 Ok(())
             }
             WireEvent::ExtensionHandshake(handshake) => {
-                if let (Some(peer), Some(reqq)) =
-                    (self.peers.get_mut(&key), handshake.max_queued_requests)
-                {
-                    let reqq = usize::try_from(reqq).unwrap_or(usize::MAX).max(1);
-                    peer.max_requests = reqq.min(self.config.settings.max_out_request_queue);
+                if let Some(peer) = self.peers.get_mut(&key) {
+                    if let Some(reqq) = handshake.max_queued_requests {
+                        let reqq = usize::try_from(reqq).unwrap_or(usize::MAX).max(1);
+                        peer.max_requests = reqq.min(self.config.settings.max_out_request_queue);
+                    }
+                    if handshake.listen_port.is_some() {
+                        peer.listen_port = handshake.listen_port;
+                    }
                 }
+                Ok(())
+            }
+            WireEvent::Message(Message::Extended(ExtendedMessage::Pex(pex))) => {
+                self.on_pex(&pex);
                 Ok(())
             }
             WireEvent::PeerHave(piece) => self.picker.peer_has(key, piece),

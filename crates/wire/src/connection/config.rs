@@ -29,6 +29,9 @@ pub struct WireConfig {
     pub max_allowed_in_request_queue: u32,
     /// Our client name, advertised as `v` in the extension handshake.
     pub client_version: String,
+    /// The port we accept connections on, sent as `p` in the extension handshake so that a
+    /// peer that reached us from another port (or learns of us over ut_pex) can connect back.
+    pub listen_port: Option<u16>,
     /// How many pieces we offer a peer as allowed fast (BEP 6) when it becomes interested
     /// (`allowed_fast_set_size`, 5; 0 offers none).
     pub allowed_fast_set_size: usize,
@@ -64,6 +67,7 @@ impl Default for WireConfig {
             max_out_request_queue: 500,
             max_allowed_in_request_queue: 2000,
             client_version: concat!("lt/", env!("CARGO_PKG_VERSION")).to_owned(),
+            listen_port: None,
             allowed_fast_set_size: crate::fast::ALLOWED_FAST_SET_SIZE,
             max_suggest_pieces: 16,
             send_buffer_watermark: 500 * 1024,

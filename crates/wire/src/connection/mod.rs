@@ -477,6 +477,7 @@ impl PeerConnection {
         if extensions {
             let mut ours = ExtendedHandshake {
                 client: Some(self.config.client_version.clone()),
+                listen_port: self.config.listen_port,
                 max_queued_requests: Some(self.config.max_allowed_in_request_queue),
                 your_ip: self.peer_address,
                 metadata_size: self.metadata_source.as_ref().map(|info| info.len() as u64),
