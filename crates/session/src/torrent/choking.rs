@@ -33,13 +33,20 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
+/// `now + interval`, or about a year from now when a setting asks for longer than the clock
+/// can hold.
+pub(super) fn later(now: Instant, interval: std::time::Duration) -> Instant {
+    const YEAR: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+    now.checked_add(interval.min(YEAR)).unwrap_or(now)
+}
+
 impl Torrent {
     fn choker_config(&self) -> ChokerConfig {
         let settings = &self.config.settings;
         let mode = if self.picker.is_finished() {
             Mode::RoundRobin {
                 quota: u64::from(self.info.piece_length()).max(256 * 1024),
-                turn: settings.unchoke_interval * 4,
+                turn: settings.unchoke_interval.saturating_mul(4),
             }
         } else {
             Mode::TitForTat
@@ -144,10 +151,10 @@ impl Torrent {
         let settings = std::sync::Arc::clone(&self.config.settings);
         let rotate = now >= self.choke_timers.next_optimistic;
         if rotate {
-            self.choke_timers.next_optimistic = now + settings.optimistic_unchoke_interval;
+            self.choke_timers.next_optimistic = later(now, settings.optimistic_unchoke_interval);
         }
         if rotate || now >= self.choke_timers.next_rechoke {
-            self.choke_timers.next_rechoke = now + settings.unchoke_interval;
+            self.choke_timers.next_rechoke = later(now, settings.unchoke_interval);
             self.rechoke(rotate, now);
         }
     }
@@ -185,6 +192,16 @@ impl Torrent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_intervals_do_not_overflow_the_clock() {
+        let now = Instant::now();
+        assert!(later(now, std::time::Duration::MAX) > now);
+        assert_eq!(
+            later(now, std::time::Duration::from_secs(2)),
+            now + std::time::Duration::from_secs(2)
+        );
+    }
 
     #[test]
     fn timers_start_due() {

@@ -27,9 +27,13 @@ impl Torrent {
                 return;
             }
         }
-        let delay = settings.min_reconnect_time * (*fails).max(1);
+        let delay = settings
+            .min_reconnect_time
+            .checked_mul((*fails).max(1))
+            .unwrap_or(std::time::Duration::MAX);
         if !self.reconnects.iter().any(|(_, queued)| *queued == addr) {
-            self.reconnects.push((now() + delay, addr));
+            self.reconnects
+                .push((super::choking::later(now(), delay), addr));
         }
     }
 
