@@ -47,18 +47,29 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(1024)
 }
 
+/// Most incoming connections in their handshake at once, per listen socket; more are closed
+/// at once (a flood of idle connections cannot pile up until `handshake_timeout`).
+const MAX_HANDSHAKING: usize = 100;
+
 /// Accepts peers on `listener` until the task is aborted.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     registry: Registry,
     settings: Arc<Settings>,
 ) {
+    let handshaking = Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKING));
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
+                let Ok(permit) = Arc::clone(&handshaking).try_acquire_owned() else {
+                    tracing::debug!(%addr, "too many incoming handshakes: closed");
+                    drop(stream);
+                    continue;
+                };
                 let registry = registry.clone();
                 let settings = Arc::clone(&settings);
                 tokio::spawn(async move {
+                    let _permit = permit;
                     // A connection that fails here never reached a torrent: only a trace.
                     if let Err(error) = route(stream, addr, &registry, &settings).await {
                         tracing::debug!(%error, "incoming connection refused");

@@ -267,3 +267,24 @@ async fn peers_hear_of_each_other_over_pex() {
     .expect("a ut_pex message in time");
     assert!(heard);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_is_cut_short() {
+    use tokio::io::AsyncReadExt;
+    let session = Session::new(SessionParams::new(loopback())).expect("session");
+    let addr = session.listen_addrs()[0];
+    let mut sockets = Vec::new();
+    for _ in 0..130 {
+        sockets.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
+    }
+    // At most 100 wait in their handshake; the others (the last ones) are closed at once.
+    let mut closed = 0;
+    for socket in sockets.iter_mut().rev().take(30) {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_millis(100), socket.read(&mut byte)).await;
+        if matches!(read, Ok(Ok(0)) | Ok(Err(_))) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 30, "only {closed} of the last 30 closed");
+}
