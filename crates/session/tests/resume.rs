@@ -133,3 +133,71 @@ async fn a_file_at_priority_zero_is_not_created() {
     let resume = handle.save_resume_data().await.expect("resume data");
     assert_eq!(resume.file_priorities[skipped], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_of_unfinished_pieces_are_not_downloaded_again() {
+    let dir = TempDir::new("resume-unfinished");
+    let (data, info) = common::make_torrent(&dir.0, 6 * common::PIECE as usize);
+    let (_seeder, seed_addr) = {
+        let seeder = Session::new(SessionParams::new(loopback())).expect("seed session");
+        let addr = seeder.listen_addrs()[0];
+        let handle = seeder
+            .add_torrent(params(&info, &dir.0.join("src"), Vec::new()))
+            .expect("add the seed");
+        handle.wait_finished().await.expect("checked");
+        (seeder, addr)
+    };
+    // On disk: pieces 0, 1, 4, 5 and the first 16 KiB block of piece 2; zeros elsewhere.
+    let piece = common::PIECE as usize;
+    let out = dir.0.join("out");
+    std::fs::create_dir_all(&out).expect("out dir");
+    let mut partial = vec![0u8; data.len()];
+    for range in [
+        0..2 * piece,
+        4 * piece..6 * piece,
+        2 * piece..2 * piece + 16384,
+    ] {
+        partial[range.clone()].copy_from_slice(&data[range]);
+    }
+    std::fs::write(out.join("data.bin"), &partial).expect("write");
+
+    let mut resume = lt_metainfo::AddTorrentParams {
+        info_hashes: info.info_hashes(),
+        save_path: out.to_str().expect("utf-8").to_owned(),
+        have_pieces: lt_core::Bitfield::new(6),
+        ..lt_metainfo::AddTorrentParams::default()
+    };
+    for have in [0, 1, 4, 5] {
+        resume.have_pieces.set(have);
+    }
+    let mut first_block = lt_core::Bitfield::new(2);
+    first_block.set(0);
+    resume
+        .unfinished_pieces
+        .insert(lt_core::PieceIndex::new(2), first_block);
+    let mut add = round_trip(&resume, &info);
+    add.peers = vec![seed_addr];
+    add.flags = lt_metainfo::TorrentFlags::DEFAULT - lt_metainfo::TorrentFlags::AUTO_MANAGED;
+    let session = Session::new(SessionParams::new(loopback())).expect("session");
+    let handle = session.add_torrent(add).expect("add from resume data");
+    // Paused after the check: its own resume data lists the same unfinished block.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while handle.status().state == TorrentState::CheckingFiles {
+            handle.status_changed().await.expect("running");
+        }
+    })
+    .await
+    .expect("checked");
+    let saved = handle.save_resume_data().await.expect("resume data");
+    assert_eq!(
+        saved.unfinished_pieces, resume.unfinished_pieces,
+        "{:?}",
+        saved.unfinished_pieces
+    );
+    handle.resume().expect("resume");
+    let status = finish(&handle).await;
+    assert_eq!(status.state, TorrentState::Seeding);
+    // Piece 3 and the second block of piece 2: nothing else.
+    assert_eq!(status.total_payload_download, (piece + 16384) as u64);
+    assert_eq!(std::fs::read(out.join("data.bin")).expect("read"), data);
+}

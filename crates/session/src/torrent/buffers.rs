@@ -91,6 +91,14 @@ impl PieceBuffers {
         Placed::Complete(buffer.blocks.into_iter().flatten().collect())
     }
 
+    /// From now on `piece`'s blocks are written as they come (some are on disk already).
+    pub(super) fn write_through(&mut self, piece: PieceIndex) {
+        if let Some(buffer) = self.pieces.remove(&piece) {
+            self.reserved -= buffer.reserved;
+        }
+        self.write_through.insert(piece);
+    }
+
     /// `piece` is done with (passed, failed or given up): forget it.
     pub(super) fn forget(&mut self, piece: PieceIndex) {
         if let Some(buffer) = self.pieces.remove(&piece) {

@@ -22,6 +22,8 @@ pub(super) struct Checked {
     pub(super) have: Bitfield,
     /// Why resume data was not trusted (a full check ran instead), if it was not.
     pub(super) fastresume_rejected: Option<(FileIndex, MismatchReason)>,
+    /// The pieces had come from trusted resume data (not from hashing the files).
+    pub(super) from_resume: bool,
 }
 
 impl Torrent {
@@ -66,6 +68,7 @@ fn check(
                     storage,
                     have,
                     fastresume_rejected: None,
+                    from_resume: true,
                 });
             }
             FastResumeStatus::NeedFullCheck { file, reason } => rejected = Some((file, reason)),
@@ -84,5 +87,6 @@ fn check(
         storage,
         have,
         fastresume_rejected: rejected,
+        from_resume: false,
     })
 }

@@ -412,6 +412,13 @@ impl Torrent {
                 .max(4 * u64::from(self.info.piece_length())),
         );
         self.disk = Some(Arc::new(disk));
+        if checked.from_resume {
+            for piece in self.restore_unfinished() {
+                self.hash_from_disk(piece);
+            }
+        } else {
+            self.start.unfinished.clear();
+        }
         self.post(AlertKind::TorrentChecked {
             torrent: self.torrent_ref(),
         });

@@ -144,13 +144,16 @@ impl Torrent {
             let _ = self.picker.write_failed(block);
             return self.fail_storage(&error);
         }
-        if !matches!(self.picker.block_finished(block), Ok(true)) {
-            return;
+        if matches!(self.picker.block_finished(block), Ok(true)) {
+            self.hash_from_disk(block.piece);
         }
+    }
+
+    /// Every block of `piece` is on disk: hash it from there.
+    pub(super) fn hash_from_disk(&mut self, piece: PieceIndex) {
         let Some(disk) = self.disk.as_ref() else {
             return;
         };
-        let piece = block.piece;
         let hashed = disk.hash_piece(piece, self.verifier.kinds());
         let events = self.disk_sender.clone();
         tokio::spawn(async move {

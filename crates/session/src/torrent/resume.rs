@@ -3,9 +3,11 @@
 //! the [`AddTorrentParams`] it saves (libtorrent's `save_resume_data`), which loads back through
 //! `Session::add_torrent`.
 
+use std::collections::BTreeMap;
+
 use lt_core::{Bitfield, FileIndex, PieceIndex};
 use lt_metainfo::AddTorrentParams;
-use lt_picker::Priority;
+use lt_picker::{BlockState, PeerKey, Priority};
 
 use super::Torrent;
 
@@ -20,6 +22,9 @@ pub(super) struct StartState {
     /// The params' trackers and tiers, saved back in resume data.
     pub(super) trackers: Vec<String>,
     pub(super) tracker_tiers: Vec<u32>,
+    /// Blocks of pieces not complete yet that resume data says are on disk (used only when
+    /// the resume data is trusted).
+    pub(super) unfinished: BTreeMap<PieceIndex, Bitfield>,
 }
 
 impl StartState {
@@ -43,9 +48,13 @@ impl StartState {
             file_priorities: params.file_priorities.iter().map(|&p| p.min(7)).collect(),
             trackers: params.trackers.clone(),
             tracker_tiers: params.tracker_tiers.clone(),
+            unfinished: params.unfinished_pieces.clone(),
         }
     }
 }
+
+/// The picker key that stands for "resume data" while unfinished blocks are restored.
+const RESUME_KEY: PeerKey = PeerKey(u32::MAX);
 
 impl Torrent {
     /// Gives the picker the file priorities (priority-0 files' pieces are not wanted).
@@ -66,6 +75,61 @@ impl Torrent {
         self.picker
             .set_file_priorities(&sizes, &priorities)
             .map_err(|error| error.to_string())
+    }
+
+    /// Marks the blocks resume data lists for pieces not complete yet as finished (on disk), so
+    /// they are not downloaded again; such a piece's other blocks are written as they come
+    /// and the piece is hashed from the disk. Returns the pieces that turn out complete.
+    pub(super) fn restore_unfinished(&mut self) -> Vec<PieceIndex> {
+        let unfinished = std::mem::take(&mut self.start.unfinished);
+        if unfinished.is_empty() || self.picker.add_peer(RESUME_KEY).is_err() {
+            return Vec::new();
+        }
+        let mut complete = Vec::new();
+        for (piece, blocks) in unfinished {
+            if self.picker.has_piece(piece).unwrap_or(true) {
+                continue;
+            }
+            let count = self.picker.geometry().blocks_in_piece(piece).unwrap_or(0);
+            let mut restored = false;
+            for index in blocks
+                .iter_ones()
+                .take_while(|&index| index < count as usize)
+            {
+                let block = lt_picker::Block::new(piece, index as u32);
+                let finished = self
+                    .picker
+                    .mark_requested(RESUME_KEY, block)
+                    .and_then(|()| self.picker.block_received(RESUME_KEY, block))
+                    .and_then(|_| self.picker.block_finished(block));
+                restored |= finished.is_ok();
+                if matches!(finished, Ok(true)) {
+                    complete.push(piece);
+                }
+            }
+            if restored {
+                self.buffers.write_through(piece);
+            }
+        }
+        let _ = self.picker.remove_peer(RESUME_KEY);
+        complete
+    }
+
+    /// The blocks on disk of pieces not complete yet (resume data's `unfinished`).
+    fn unfinished_on_disk(&self) -> BTreeMap<PieceIndex, Bitfield> {
+        let mut unfinished = BTreeMap::new();
+        for partial in self.picker.download_queue() {
+            let mut blocks = Bitfield::new(partial.blocks_in_piece as usize);
+            for (index, block) in partial.blocks.iter().enumerate() {
+                if block.state == BlockState::Finished {
+                    blocks.set(index);
+                }
+            }
+            if blocks.count_ones() > 0 {
+                unfinished.insert(partial.piece, blocks);
+            }
+        }
+        unfinished
     }
 
     /// Bytes of the wanted pieces (priority above 0).
@@ -108,6 +172,7 @@ impl Torrent {
             name: Some(self.info.name().to_owned()),
             save_path: self.config.save_path.to_string_lossy().into_owned(),
             have_pieces: have,
+            unfinished_pieces: self.unfinished_on_disk(),
             file_priorities: self.start.file_priorities.clone(),
             trackers,
             tracker_tiers: tiers,
