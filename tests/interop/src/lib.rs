@@ -235,6 +235,31 @@ impl Opentracker {
     pub fn udp_url(&self) -> String {
         format!("udp://127.0.0.1:{}/announce", self.port)
     }
+
+    /// Waits (30 s at most) until a scrape counts at least `seeders` complete and `leechers`
+    /// incomplete peers for `info_hash`: the other clients' announces have arrived.
+    ///
+    /// # Panics
+    /// When they do not within 30 s.
+    pub async fn wait_for_swarm(&self, info_hash: lt_core::Sha1Hash, seeders: u32, leechers: u32) {
+        let settings = lt_tracker::TrackerSettings::default();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let scraped = lt_tracker::driver::scrape(&self.udp_url(), info_hash, &settings).await;
+            if let Ok(scrape) = scraped {
+                let complete = scrape.complete.unwrap_or(0);
+                let incomplete = scrape.incomplete.unwrap_or(0);
+                if complete >= seeders && incomplete >= leechers {
+                    return;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the tracker never counted {seeders} seeder(s) and {leechers} leecher(s)"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for Opentracker {

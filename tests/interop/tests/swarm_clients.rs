@@ -8,14 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lt_core::Sha1Hash;
 use lt_interop::{
     compare_files, free_port, make_test_torrent, spawn_client, KillOnDrop, Opentracker, TempDir,
     TestTorrent,
 };
 use lt_metainfo::TorrentKind;
 use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHandle, TorrentState};
-use lt_tracker::{driver, TrackerSettings};
 
 const FILES: &[(&str, usize)] = &[("x.bin", 1_100_000), ("y/z.bin", 250_001)];
 
@@ -43,25 +41,6 @@ fn tracked_torrent(dir: &Path, seed: u64) -> (Opentracker, TestTorrent) {
         std::slice::from_ref(&url),
     );
     (tracker, torrent)
-}
-
-/// Waits until the tracker counts `seeders` complete and `leechers` incomplete peers (or more).
-async fn wait_for_swarm(tracker: &Opentracker, info_hash: Sha1Hash, seeders: u32, leechers: u32) {
-    let settings = TrackerSettings::default();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(scrape) = driver::scrape(&tracker.udp_url(), info_hash, &settings).await {
-            if scrape.complete.unwrap_or(0) >= seeders && scrape.incomplete.unwrap_or(0) >= leechers
-            {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outside client never announced"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 fn loopback_session() -> Session {
@@ -168,7 +147,7 @@ async fn transmission_downloads_from_our_seed() {
     std::fs::create_dir_all(&client_dir).expect("client dir");
     let out = client_dir.join("out");
     let _transmission = start_transmission(&client_dir, &torrent.path, &out, false);
-    wait_for_swarm(&tracker, hash, 0, 1).await;
+    tracker.wait_for_swarm(hash, 0, 1).await;
 
     let session = loopback_session();
     let seed = add(&session, &torrent, &dir.path().join("seed"));
@@ -187,7 +166,7 @@ async fn we_download_from_a_transmission_seed() {
     std::fs::create_dir_all(&client_dir).expect("client dir");
     let _transmission =
         start_transmission(&client_dir, &torrent.path, &dir.path().join("seed"), true);
-    wait_for_swarm(&tracker, hash, 1, 0).await;
+    tracker.wait_for_swarm(hash, 1, 0).await;
 
     let session = loopback_session();
     let out = dir.path().join("out");
@@ -282,7 +261,7 @@ async fn we_download_from_an_aria2_seed() {
     let client_dir = dir.path().join("aria2");
     std::fs::create_dir_all(&client_dir).expect("client dir");
     let _aria2 = start_aria2(&client_dir, &torrent.path, &dir.path().join("seed"), true);
-    wait_for_swarm(&tracker, hash, 1, 0).await;
+    tracker.wait_for_swarm(hash, 1, 0).await;
 
     let session = loopback_session();
     let out = dir.path().join("out");
@@ -331,12 +310,17 @@ async fn a_corrupt_aria2_seed_is_banned_and_the_download_still_correct() {
         lt_interop::start_libtorrent_seed(&torrent.path, &dir.path().join("seed"), 250_000);
     let honest = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let liar = std::net::SocketAddr::from(([127, 0, 0, 1], aria2_port));
-    // Give aria2 a moment to listen.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Wait until aria2 listens (it starts slowly on a busy machine).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(liar).await.is_err() {
+        assert!(Instant::now() < deadline, "aria2 never listened on {liar}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let mut settings = Settings::default();
     settings.listen_interfaces = "127.0.0.1:0".to_owned();
     settings.alert_mask = lt_session::AlertCategory::ALL;
+    settings.min_reconnect_time = Duration::from_secs(1);
     let session = Session::new(SessionParams::new(settings)).expect("a session");
     let out = dir.path().join("out");
     let handle = session

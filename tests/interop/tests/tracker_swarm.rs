@@ -151,8 +151,10 @@ async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
     libtorrent
         .wait_for_line(|line| line == "ready", Duration::from_secs(20))
         .expect("libtorrent checked its files");
-    // Give libtorrent's `started` announce a moment to reach the tracker.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // libtorrent's `started` announce must have reached the tracker.
+    tracker
+        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
+        .await;
 
     let session = loopback_session();
     let out = dir.path().join("out");
