@@ -235,16 +235,14 @@ fn start_aria2_on(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aria2_downloads_from_our_seed() {
     let dir = TempDir::new("aria2-down");
-    let (_tracker, torrent) = tracked_torrent(dir.path(), 31);
+    let (tracker, torrent) = tracked_torrent(dir.path(), 31);
     let session = loopback_session();
     let seed = add(&session, &torrent, &dir.path().join("seed"));
     finish(&seed, 10).await;
-    for _ in 0..40 {
-        if seed.status().current_tracker.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Our seed's `started` must have reached the tracker.
+    tracker
+        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
+        .await;
     let client_dir = dir.path().join("aria2");
     std::fs::create_dir_all(&client_dir).expect("client dir");
     let out = client_dir.join("out");

@@ -68,13 +68,22 @@ async fn ours_to_ours(udp: bool, name: &str) {
     let seed = add(&seeder, &torrent.info, &dir.path().join("seed"));
     finish(&seed, 10).await;
     // Wait until the seed's `started` was accepted, so the tracker knows it.
-    for _ in 0..40 {
-        if seed.status().current_tracker.is_some() {
-            break;
+    // Our seed's `started` must have reached the tracker.
+    tracker
+        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
+        .await;
+    let status = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let status = seed.status();
+            if status.current_tracker.is_some() {
+                return status;
+            }
+            seed.status_changed().await.expect("seeding");
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(seed.status().current_tracker.as_deref(), Some(url.as_str()));
+    })
+    .await
+    .expect("the seed's status names its tracker");
+    assert_eq!(status.current_tracker.as_deref(), Some(url.as_str()));
 
     let downloader = loopback_session();
     let out = dir.path().join("out");
@@ -182,12 +191,10 @@ async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
     let session = loopback_session();
     let seed = add(&session, &torrent.info, &seed_dir);
     finish(&seed, 10).await;
-    for _ in 0..40 {
-        if seed.status().current_tracker.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Our seed's `started` must have reached the tracker.
+    tracker
+        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
+        .await;
 
     let out = dir.path().join("libtorrent");
     let out_path = out.to_str().expect("utf-8").to_owned();
