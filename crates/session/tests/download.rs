@@ -289,6 +289,8 @@ async fn a_peer_that_refused_is_tried_again_later() {
     let mut settings = lt_session::Settings::default();
     settings.listen_interfaces = "127.0.0.1:0".to_owned();
     settings.min_reconnect_time = Duration::from_millis(300);
+    // A loaded machine may take a while to bind the seed: keep trying.
+    settings.max_failcount = 20;
     let session = Session::new(SessionParams::new(settings)).expect("session");
     let save = dir.0.join("out");
     let handle = session
