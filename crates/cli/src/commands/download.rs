@@ -180,7 +180,7 @@ async fn download(
     Ok(())
 }
 
-/// The bar's message: state, bytes, rate, peers, ETA.
+/// The bar's message: state, bytes, download and upload rates, peers, ETA.
 fn describe(status: &TorrentStatus) -> String {
     match status.state {
         TorrentState::CheckingFiles => "checking files".to_owned(),
@@ -191,12 +191,34 @@ fn describe(status: &TorrentStatus) -> String {
                 rate => HumanDuration(Duration::from_secs(left / rate)).to_string(),
             };
             format!(
-                "{}/{} {}/s, {} peer(s), eta {eta}",
+                "{}/{} down {}/s up {}/s, {} peer(s), eta {eta}",
                 HumanBytes(status.total_done),
                 HumanBytes(status.total_wanted),
                 HumanBytes(status.download_payload_rate),
+                HumanBytes(status.upload_payload_rate),
                 status.num_peers,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_shows_both_rates_peers_and_eta() {
+        let mut status = TorrentStatus::default();
+        status.state = TorrentState::Downloading;
+        status.total_done = 1 << 20;
+        status.total_wanted = 3 << 20;
+        status.download_payload_rate = 1 << 20;
+        status.upload_payload_rate = 2048;
+        status.num_peers = 3;
+        let line = describe(&status);
+        assert!(line.contains("down 1.00 MiB/s"), "{line}");
+        assert!(line.contains("up 2.00 KiB/s"), "{line}");
+        assert!(line.contains("3 peer(s)"), "{line}");
+        assert!(line.contains("eta 2 seconds"), "{line}");
     }
 }
