@@ -11,7 +11,8 @@ use lt_interop::{make_test_torrent, seeded_bytes, LibtorrentProcess, TempDir};
 use lt_metainfo::{CreateTorrent, TorrentInfo, TorrentKind};
 use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentState};
 
-/// Downloads `argv[1]` (a .torrent) into `argv[2]` from the peer `127.0.0.1:argv[3]` with
+/// Downloads `argv[1]` (a .torrent, or a magnet link: the metadata then comes from the peer)
+/// into `argv[2]` from the peer `127.0.0.1:argv[3]` with
 /// the encryption policy `argv[4]` (`plain` or `rc4`); prints `done BYTES` once it is a seed,
 /// then hashes nothing itself (the test compares the files). Never lives past 60 s.
 const DOWNLOAD_SCRIPT: &str = r#"
@@ -34,8 +35,11 @@ else:
     settings["out_enc_policy"] = int(lt.enc_policy.pe_disabled)
     settings["in_enc_policy"] = int(lt.enc_policy.pe_disabled)
 ses = lt.session(settings)
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(sys.argv[1])
+if sys.argv[1].startswith("magnet:"):
+    atp = lt.parse_magnet_uri(sys.argv[1])
+else:
+    atp = lt.add_torrent_params()
+    atp.ti = lt.torrent_info(sys.argv[1])
 atp.save_path = sys.argv[2]
 atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
 atp.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
@@ -67,10 +71,20 @@ fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
 }
 
 async fn seed_to_libtorrent(kind: TorrentKind, policy: &str, name: &str) {
+    seed_to(kind, policy, name, false).await;
+}
+
+/// libtorrent downloads from our seed, given the .torrent or (`magnet`) only its magnet link.
+async fn seed_to(kind: TorrentKind, policy: &str, name: &str, magnet: bool) {
     let dir = TempDir::new(name);
     let seed_dir = dir.path().join("seed");
     let download_dir = dir.path().join("libtorrent");
     let (info, torrent) = make_torrent(&seed_dir, kind);
+    let torrent = if magnet {
+        lt_metainfo::make_magnet(&info.to_magnet())
+    } else {
+        torrent
+    };
 
     let mut settings = Settings::default();
     settings.listen_interfaces = "127.0.0.1:0".to_owned();
@@ -201,4 +215,14 @@ async fn libtorrent_downloads_a_single_file_v2_torrent_from_our_seed() {
         std::fs::read(download_dir.join("data.bin")).expect("theirs")
             == std::fs::read(&file).expect("ours")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_fetches_the_metadata_from_our_seed_given_a_magnet_link() {
+    seed_to(TorrentKind::V1, "plain", "seed-lt-magnet", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_fetches_a_hybrid_torrents_metadata_from_our_seed() {
+    seed_to(TorrentKind::Hybrid, "plain", "seed-lt-magnet-hybrid", true).await;
 }

@@ -49,6 +49,8 @@ pub(super) struct PeerSetup {
     pub(super) connect_timeout: Duration,
     /// Our listen port, for the extension handshake (`p`).
     pub(super) listen_port: Option<u16>,
+    /// The info dictionary to serve over ut_metadata, if any.
+    pub(super) metadata: Option<bytes::Bytes>,
     pub(super) handshake_timeout: Duration,
     pub(super) encryption: EncryptionSettings,
     /// Draws the MSE key and pads.
@@ -113,6 +115,11 @@ async fn connect_and_drive(
         .set_our_pieces(setup.our_pieces)
         .map_err(|error| error.to_string())?;
     connection.set_peer_address(setup.addr.ip());
+    // Peers that came from a magnet link fetch the info dictionary from us (ut_metadata);
+    // private torrents keep it to the peers that have the .torrent (BEP 27 spirit).
+    if let Some(info) = setup.metadata {
+        connection.set_metadata_source(info);
+    }
 
     let (driver_events, mut forwarded) = mpsc::channel(DRIVER_EVENT_QUEUE);
     let key = setup.key;

@@ -177,6 +177,8 @@ pub(crate) fn start(
     let (control_sender, control_events) = mpsc::unbounded_channel();
     let trackers = Trackers::new(&info, params, config.listen_addr, config.tracker_key);
     let start = StartState::from_params(params, info.num_pieces());
+    let metadata_source =
+        (!info.is_private()).then(|| bytes::Bytes::copy_from_slice(info.info_section()));
     let wanted_bytes = info.total_size();
     let initial = TorrentStatus {
         name: info.name().to_owned(),
@@ -196,6 +198,7 @@ pub(crate) fn start(
         peers: HashMap::new(),
         next_key: 0,
         waiting_peers: params.peers.clone(),
+        metadata_source,
         known_peers: Vec::new(),
         failcount: HashMap::new(),
         reconnects: Vec::new(),
@@ -262,6 +265,8 @@ struct Torrent {
     next_key: u32,
     /// Peers to connect to once the files are checked.
     waiting_peers: Vec<SocketAddr>,
+    /// The info dictionary served over ut_metadata (`None` for private torrents).
+    metadata_source: Option<bytes::Bytes>,
     /// Every outgoing peer address tried so far (libtorrent's peer list, simplified).
     known_peers: Vec<SocketAddr>,
     /// Consecutive failed connections by address.

@@ -210,6 +210,7 @@ impl Torrent {
             our_pieces: self.our_pieces(),
             connect_timeout: settings.peer_connect_timeout,
             listen_port: Some(self.config.listen_addr.port()).filter(|port| *port != 0),
+            metadata: self.metadata_source.clone(),
             handshake_timeout: settings.handshake_timeout,
             encryption: settings.encryption(),
             mse_seed: random_bytes(),
