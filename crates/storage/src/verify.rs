@@ -49,6 +49,15 @@ impl PieceVerifier {
         Self { kinds, trees }
     }
 
+    /// The merkle tree of the v2 file whose `pieces root` is `root` (its root and piece layer):
+    /// what answers a peer's BEP 52 hash requests.
+    pub fn tree_by_root(&self, root: &lt_core::Sha256Hash) -> Option<&MerkleTree> {
+        self.trees
+            .iter()
+            .flatten()
+            .find(|tree| tree.root() == *root)
+    }
+
     /// Which hashes a piece must match.
     pub fn kinds(&self) -> HashKinds {
         self.kinds

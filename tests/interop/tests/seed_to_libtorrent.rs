@@ -226,3 +226,8 @@ async fn libtorrent_fetches_the_metadata_from_our_seed_given_a_magnet_link() {
 async fn libtorrent_fetches_a_hybrid_torrents_metadata_from_our_seed() {
     seed_to(TorrentKind::Hybrid, "plain", "seed-lt-magnet-hybrid", true).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_fetches_a_v2_torrents_metadata_and_hashes_from_our_seed() {
+    seed_to(TorrentKind::V2, "plain", "seed-lt-magnet-v2", true).await;
+}

@@ -51,6 +51,8 @@ pub(super) struct PeerSetup {
     pub(super) listen_port: Option<u16>,
     /// The info dictionary to serve over ut_metadata, if any.
     pub(super) metadata: Option<bytes::Bytes>,
+    /// The torrent is v2-only: the connection speaks BEP 52's hash messages.
+    pub(super) uses_v2: bool,
     pub(super) handshake_timeout: Duration,
     pub(super) encryption: EncryptionSettings,
     /// Draws the MSE key and pads.
@@ -110,6 +112,7 @@ async fn connect_and_drive(
     let now = tokio::time::Instant::now().into_std();
     let mut config = WireConfig::default();
     config.listen_port = setup.listen_port;
+    config.uses_v2 = setup.uses_v2;
     let mut connection = PeerConnection::new(config, setup.handshake, setup.geometry, now);
     connection
         .set_our_pieces(setup.our_pieces)

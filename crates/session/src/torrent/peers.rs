@@ -211,6 +211,7 @@ impl Torrent {
             connect_timeout: settings.peer_connect_timeout,
             listen_port: Some(self.config.listen_addr.port()).filter(|port| *port != 0),
             metadata: self.metadata_source.clone(),
+            uses_v2: !self.info.is_v1(),
             handshake_timeout: settings.handshake_timeout,
             encryption: settings.encryption(),
             mse_seed: random_bytes(),
@@ -356,6 +357,10 @@ impl Torrent {
                 self.on_pex(&pex);
                 Ok(())
             }
+            WireEvent::Message(Message::HashRequest(request)) => {
+                self.answer_hash_request(key, request);
+                Ok(())
+            }
             WireEvent::PeerHave(piece) => self.picker.peer_has(key, piece),
             WireEvent::PeerBitfield(bits) => self.picker.peer_bitfield(key, bits),
             WireEvent::PeerHaveAll => {
@@ -418,6 +423,28 @@ impl Torrent {
         }
         self.update_interest(key);
         self.request_blocks(key);
+    }
+
+    /// Answers a BEP 52 hash request from the file's merkle tree (its piece layer and
+    /// above), or rejects it when the tree does not have those hashes.
+    fn answer_hash_request(&mut self, key: PeerKey, request: lt_wire::HashRequest) {
+        let wanted = lt_metainfo::HashRequest {
+            base: request.base_layer,
+            index: request.index,
+            count: request.count,
+            proof_layers: request.proof_layers,
+        };
+        let hashes = self
+            .verifier
+            .tree_by_root(&request.pieces_root)
+            .and_then(|tree| tree.get_hashes(&wanted).ok());
+        let answer = match hashes {
+            Some(hashes) => Message::Hashes { request, hashes },
+            None => Message::HashReject(request),
+        };
+        if let Some(peer) = self.peers.get(&key) {
+            let _ = peer.send(Command::Send(answer));
+        }
     }
 
     /// A request to `key` is no longer outstanding (rejected, timed out, refused).

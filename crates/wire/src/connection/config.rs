@@ -29,6 +29,10 @@ pub struct WireConfig {
     pub max_allowed_in_request_queue: u32,
     /// Our client name, advertised as `v` in the extension handshake.
     pub client_version: String,
+    /// The connection is for a torrent's v2 info-hash (a v2-only torrent): BEP 52's hash
+    /// request, hashes and hash reject messages are allowed (otherwise they close the
+    /// connection as not negotiated).
+    pub uses_v2: bool,
     /// The port we accept connections on, sent as `p` in the extension handshake so that a
     /// peer that reached us from another port (or learns of us over ut_pex) can connect back.
     pub listen_port: Option<u16>,
@@ -68,6 +72,7 @@ impl Default for WireConfig {
             max_allowed_in_request_queue: 2000,
             client_version: concat!("lt/", env!("CARGO_PKG_VERSION")).to_owned(),
             listen_port: None,
+            uses_v2: false,
             allowed_fast_set_size: crate::fast::ALLOWED_FAST_SET_SIZE,
             max_suggest_pieces: 16,
             send_buffer_watermark: 500 * 1024,

@@ -498,7 +498,8 @@ impl PeerConnection {
             return;
         };
         let ours = self.local.reserved;
-        if let Err(error) = check_negotiated(&message, &ours, &established.peer.reserved, false) {
+        let uses_v2 = self.config.uses_v2;
+        if let Err(error) = check_negotiated(&message, &ours, &established.peer.reserved, uses_v2) {
             return self.close_with(error.into());
         }
         match message {
