@@ -259,3 +259,64 @@ fn a_piece_outside_the_torrent_closes_the_connection() {
     };
     assert_eq!(reason.code_name(), Some("invalid_piece"));
 }
+
+/// A BEP 52 hash request from `a` to `b`.
+fn hash_request() -> Message {
+    Message::HashRequest(crate::HashRequest {
+        pieces_root: lt_core::Sha256Hash::from_bytes([7; 32]),
+        base_layer: 1,
+        index: 0,
+        count: 2,
+        proof_layers: 0,
+    })
+}
+
+#[test]
+fn hash_messages_pass_on_a_v2_connection() {
+    let mut config = WireConfig::default();
+    config.uses_v2 = true;
+    config.listen_port = Some(6881);
+    let mut pair = Pair::new(config);
+    pair.establish();
+    let _ = pair.events_b();
+    pair.a.send(pair.now, &hash_request()).expect("send");
+    settle(&mut pair);
+    let events = pair.events_b();
+    assert!(
+        events
+            .iter()
+            .any(|event| *event == WireEvent::Message(hash_request())),
+        "{events:?}"
+    );
+    assert!(!pair.b.is_closed());
+}
+
+#[test]
+fn hash_messages_close_a_v1_connection() {
+    let mut pair = Pair::new(WireConfig::default());
+    pair.establish();
+    let _ = pair.events_b();
+    pair.a.send(pair.now, &hash_request()).expect("send");
+    settle(&mut pair);
+    let events = pair.events_b();
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, WireEvent::Closed(DisconnectReason::Error(_)))),
+        "{events:?}"
+    );
+    assert!(pair.b.is_closed());
+}
+
+#[test]
+fn the_extension_handshake_carries_our_listen_port() {
+    let mut config = WireConfig::default();
+    config.listen_port = Some(51413);
+    let mut pair = Pair::new(config);
+    pair.advance(Duration::from_millis(50));
+    let listen_port = pair.events_a().into_iter().find_map(|event| match event {
+        WireEvent::ExtensionHandshake(theirs) => theirs.listen_port,
+        _ => None,
+    });
+    assert_eq!(listen_port, Some(51413));
+}
