@@ -273,9 +273,11 @@ fn hash_request() -> Message {
 
 #[test]
 fn hash_messages_pass_on_a_v2_connection() {
-    let mut config = WireConfig::default();
-    config.uses_v2 = true;
-    config.listen_port = Some(6881);
+    let config = WireConfig {
+        uses_v2: true,
+        listen_port: Some(6881),
+        ..WireConfig::default()
+    };
     let mut pair = Pair::new(config);
     pair.establish();
     let _ = pair.events_b();
@@ -310,8 +312,10 @@ fn hash_messages_close_a_v1_connection() {
 
 #[test]
 fn the_extension_handshake_carries_our_listen_port() {
-    let mut config = WireConfig::default();
-    config.listen_port = Some(51413);
+    let config = WireConfig {
+        listen_port: Some(51413),
+        ..WireConfig::default()
+    };
     let mut pair = Pair::new(config);
     pair.advance(Duration::from_millis(50));
     let listen_port = pair.events_a().into_iter().find_map(|event| match event {
