@@ -224,3 +224,34 @@ async fn priorities_progress_peers_move_and_rename() {
     .expect("renamed in time");
     assert!(!moved.join("multi/one.bin").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_error_pauses_and_resume_recovers() {
+    let dir = TempDir::new("control-disk-error");
+    let info = make_multi_file_torrent(&dir.0, FILES);
+    let (_seeder, seed_addr) = seed(&info, &dir.0).await;
+    // The save path is a regular file: nothing can be created under it.
+    let out = dir.0.join("out");
+    std::fs::write(&out, b"in the way").expect("write");
+    let session = Session::new(SessionParams::new(everything())).expect("session");
+    let handle = session
+        .add_torrent(params(&info, &out, vec![seed_addr]))
+        .expect("add");
+    let status = until(&handle, |status| status.error.is_some()).await;
+    assert!(status.paused, "{status:?}");
+    let names: Vec<_> = session.pop_alerts().iter().map(|a| a.what()).collect();
+    assert!(names.contains(&"torrent_error"), "{names:?}");
+    assert!(names.contains(&"torrent_paused"), "{names:?}");
+
+    // Fixed: resume clears the error, checks again and downloads.
+    std::fs::remove_file(&out).expect("remove");
+    handle.resume().expect("resume");
+    until(&handle, |status| status.error.is_none()).await;
+    let status = tokio::time::timeout(Duration::from_secs(20), handle.wait_finished())
+        .await
+        .unwrap_or_else(|_| panic!("no finish in 20 s: {:?}", handle.status()))
+        .expect("finished after resume");
+    assert_eq!(status.state, TorrentState::Seeding);
+    assert!(!status.paused && status.error.is_none());
+    check_files(&out);
+}

@@ -77,6 +77,12 @@ impl Torrent {
         self.post(AlertKind::TorrentResumed {
             torrent: self.torrent_ref(),
         });
+        if self.error.is_some() {
+            // Stopped by an error: start over from the files (libtorrent's clear_error).
+            self.error = None;
+            self.restart_check();
+            return;
+        }
         if self.disk.is_some() {
             for addr in std::mem::take(&mut self.waiting_peers) {
                 self.connect_peer(addr);
@@ -91,9 +97,28 @@ impl Torrent {
 
     /// Forgets every piece and checks the files again (libtorrent's `force_recheck`).
     pub(super) fn force_recheck(&mut self) {
-        if self.disk.is_none() {
+        if self.disk.is_none() && self.error.is_none() {
+            // Still checking.
             return;
         }
+        self.restart_check();
+    }
+
+    /// A torrent error stops it: peers closed (outgoing ones remembered), trackers told
+    /// `stopped`, paused (`torrent_paused`).
+    pub(super) fn stop_for_error(&mut self) {
+        self.disconnect_all();
+        if !self.paused {
+            self.paused = true;
+            drop(self.announce_stopped());
+            self.post(AlertKind::TorrentPaused {
+                torrent: self.torrent_ref(),
+            });
+        }
+    }
+
+    /// Forgets every piece and checks the files again.
+    fn restart_check(&mut self) {
         self.disconnect_all();
         self.disk = None;
         self.buffers.clear();

@@ -462,15 +462,16 @@ impl Torrent {
     }
 
     /// Stops the torrent with `error`: every peer is disconnected.
+    ///
+    /// As in libtorrent the torrent is paused with its error (`torrent_paused` follows the
+    /// error alerts); [`resume`](Self::resume) clears the error and checks the files again, so
+    /// a fixed disk picks up where it stopped and no verified piece is lost.
     fn fail(&mut self, error: String) {
         tracing::warn!(%error, "torrent stopped");
         if self.error.is_none() {
             self.error = Some(error);
         }
-        let keys: Vec<PeerKey> = self.peers.keys().copied().collect();
-        for key in keys {
-            self.drop_peer(key);
-        }
+        self.stop_for_error();
         self.publish();
     }
 }
