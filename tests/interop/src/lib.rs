@@ -285,11 +285,51 @@ pub fn free_port() -> u16 {
             % 20_000;
         let port = 10_000 + u16::try_from(offset).expect("offset below 20000");
         let tcp_free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
-        if tcp_free && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        let free = tcp_free && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok();
+        if free && claim_port(port, pid) {
             return port;
         }
     }
     panic!("no port free for both TCP and UDP on 127.0.0.1");
+}
+
+/// Claims `port` for this process across the test processes nextest runs in parallel: two
+/// processes could otherwise pick the same free port at the same moment and start two
+/// opentrackers on it (which binds with `SO_REUSEPORT`, so both would run and share the
+/// datagrams). A claim is a file holding the claimer's pid; a claim by a process that is gone
+/// is taken over.
+fn claim_port(port: u16, pid: u32) -> bool {
+    let dir = std::env::temp_dir().join("lt-interop-ports");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return true;
+    }
+    let path = dir.join(port.to_string());
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                use std::io::Write;
+                return file.write_all(pid.to_string().as_bytes()).is_ok();
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let owner = std::fs::read_to_string(&path).unwrap_or_default();
+                let alive = owner
+                    .trim()
+                    .parse::<u32>()
+                    .is_ok_and(|owner| Path::new(&format!("/proc/{owner}")).exists());
+                if alive {
+                    return false;
+                }
+                // Its claimer is gone: take the port over.
+                let _ = std::fs::remove_file(&path);
+            }
+            Err(_) => return true,
+        }
+    }
+    false
 }
 
 /// A long-running Python process using libtorrent's binding: the script gets `args`, reads
