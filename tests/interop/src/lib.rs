@@ -151,7 +151,10 @@ impl Opentracker {
             "GET /announce?info_hash={escaped}&peer_id=-LR0100-waitwaitwait&port=1&uploaded=0\
              &downloaded=0&left=0&event=stopped&compact=1 HTTP/1.0\r\n\r\n"
         );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        // Seen under load: an accepted announce followed by refused ones for a moment, as if the
+        // list were read again. Only several acceptances in a row count.
+        let mut in_a_row = 0;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
             let mut answer = String::new();
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
@@ -162,11 +165,16 @@ impl Opentracker {
             }
             let http_ok = answer.contains(" 200 ") && !answer.contains("failure reason");
             if http_ok && self.udp_accepts(info_hash) {
-                return;
+                in_a_row += 1;
+                if in_a_row == 5 {
+                    return;
+                }
+            } else {
+                in_a_row = 0;
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("opentracker did not accept {info_hash} from its whitelist within 5 s");
+        panic!("opentracker did not accept {info_hash} from its whitelist within 10 s");
     }
 
     /// Whether a UDP announce (`stopped`) for `info_hash` gets a full answer rather than the
@@ -316,10 +324,12 @@ fn claim_port(port: u16, pid: u32) -> bool {
             }
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
                 let owner = std::fs::read_to_string(&path).unwrap_or_default();
-                let alive = owner
-                    .trim()
-                    .parse::<u32>()
-                    .is_ok_and(|owner| Path::new(&format!("/proc/{owner}")).exists());
+                // An empty file is a claim being written right now.
+                let alive = owner.trim().is_empty()
+                    || owner
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok_and(|owner| Path::new(&format!("/proc/{owner}")).exists());
                 if alive {
                     return false;
                 }
