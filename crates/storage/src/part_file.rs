@@ -221,12 +221,26 @@ impl PartFile {
         };
         match io.read(&self.file_ref(), self.slot_offset(slot, offset), buf) {
             Ok(()) => Ok(true),
-            // A slot written only partly ends early: the rest was never written.
+            // The last slot, written only partly, ends the file early: read it block by block
+            // so the blocks written are kept and only the ones never written read as zeros.
             Err(StorageError::File {
                 operation: FileOperation::PartFileRead,
                 ..
             }) => {
-                buf.fill(0);
+                let len = buf.len();
+                let mut at = 0usize;
+                while at < len {
+                    // Up to the next block boundary of the slot.
+                    let in_slot = offset as usize + at;
+                    let block = lt_core::BLOCK_SIZE as usize;
+                    let end = (in_slot / block + 1) * block - offset as usize;
+                    let chunk = &mut buf[at..end.min(len)];
+                    let position = self.slot_offset(slot, offset + at as u32);
+                    if io.read(&self.file_ref(), position, chunk).is_err() {
+                        chunk.fill(0);
+                    }
+                    at += chunk.len();
+                }
                 Ok(true)
             }
             Err(error) => Err(retag(error, FileOperation::PartFileRead)),

@@ -158,6 +158,37 @@ fn part_file_keeps_unwanted_files_off_disk_until_wanted() {
 }
 
 #[test]
+fn a_partly_written_last_part_file_slot_keeps_its_written_blocks() {
+    let fixture = multi_file(TorrentKind::V1);
+    each_backend(&BACKENDS, |backend, save| {
+        let params = StorageParams {
+            backend,
+            file_priorities: vec![4, DONT_DOWNLOAD, 4],
+            ..StorageParams::new(save)
+        };
+        let mut storage = fixture.storage_with(params);
+        storage.initialize().unwrap();
+        // Pieces 1 and 3 complete, then only the first block of piece 2 (all of it in b.bin,
+        // offsets 65536..98304): piece 2 gets the last slot, which ends the part file early.
+        for piece in [1u32, 3] {
+            storage
+                .write(PieceIndex::new(piece), 0, &fixture.piece(piece))
+                .unwrap();
+        }
+        let two = fixture.piece(2);
+        storage.write(PieceIndex::new(2), 0, &two[..16384]).unwrap();
+        // b.bin becomes wanted: the part file's data moves into it, the written block too.
+        storage.set_file_priorities(&[4, 4, 4]).unwrap();
+        let mut block = vec![0u8; 16384];
+        storage.read(PieceIndex::new(2), 0, &mut block).unwrap();
+        assert!(block == two[..16384], "the written block was lost");
+        let mut rest = vec![1u8; 16384];
+        storage.read(PieceIndex::new(2), 16384, &mut rest).unwrap();
+        assert!(rest.iter().all(|&byte| byte == 0), "never written: zeros");
+    });
+}
+
+#[test]
 fn priority_zero_on_an_existing_file_keeps_writing_it() {
     let fixture = multi_file(TorrentKind::V1);
     each_backend(&BACKENDS, |backend, save| {
