@@ -172,7 +172,7 @@ fn a_partly_written_last_part_file_slot_keeps_its_written_blocks() {
         // offsets 65536..98304): piece 2 gets the last slot, which ends the part file early.
         for piece in [1u32, 3] {
             storage
-                .write(PieceIndex::new(piece), 0, &fixture.piece(piece))
+                .write(PieceIndex::new(piece), 0, fixture.piece(piece))
                 .unwrap();
         }
         let two = fixture.piece(2);
