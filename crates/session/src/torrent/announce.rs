@@ -16,7 +16,7 @@ use lt_tracker::{
 };
 
 use super::alerts::announce_event;
-use super::Torrent;
+use super::{now, Torrent};
 use lt_alerts::{AlertError, AlertKind};
 
 /// A finished announce, sent back to the torrent's task.
@@ -90,11 +90,6 @@ impl Trackers {
     pub(super) fn is_empty(&self) -> bool {
         self.list.trackers().is_empty()
     }
-}
-
-/// The current time on tokio's clock.
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
 }
 
 impl Torrent {
@@ -257,17 +252,12 @@ impl Torrent {
                         message: message.clone(),
                     });
                 }
-                let ours = self.trackers.local_endpoint;
                 for addr in response.peer_addrs() {
                     if self.peers.len() >= self.config.settings.connections_limit {
                         break;
                     }
-                    // Trackers list the announcer too; a remote address of ours that we
-                    // cannot tell is caught by the peer-id check of the handshake.
-                    let our_ip = addr.ip() == ours.ip()
-                        || addr.ip().is_loopback()
-                        || response.external_ip == Some(addr.ip());
-                    if !(our_ip && addr.port() == ours.port()) {
+                    // Trackers list the announcer too.
+                    if !self.is_ourselves(addr, response.external_ip) {
                         self.connect_peer(addr);
                     }
                 }

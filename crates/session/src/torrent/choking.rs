@@ -9,7 +9,7 @@ use std::time::Instant;
 use lt_picker::PeerKey;
 use lt_wire::driver::Command;
 
-use super::Torrent;
+use super::{now, Torrent};
 use crate::choker::{self, Candidate, ChokerConfig, Mode};
 
 /// When the choker runs next.
@@ -26,11 +26,6 @@ impl ChokeTimers {
             next_optimistic: now,
         }
     }
-}
-
-/// The current time on tokio's clock.
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
 }
 
 /// `now + interval`, or about a year from now when a setting asks for longer than the clock

@@ -241,6 +241,11 @@ pub(crate) fn start(
     Ok(TorrentHandle::new(command_sender, status, info_hashes))
 }
 
+/// The current time on tokio's clock (which `tokio::time::pause()` controls in tests).
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 /// Everything the torrent's task waits on.
 struct Inputs {
     commands: mpsc::UnboundedReceiver<TorrentCommand>,

@@ -1,7 +1,7 @@
 //! The torrent's side of its peers: starting their tasks, feeding their events to the picker,
 //! interest, and keeping each peer's request queue filled from the picker.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use lt_alerts::{AlertError, AlertKind, Operation, PeerDirection};
 use lt_core::{Bitfield, BLOCK_SIZE};
@@ -168,6 +168,16 @@ impl Torrent {
             return;
         }
         self.start_peer(addr, Origin::Outgoing);
+    }
+
+    /// Whether `addr`, named by a tracker or a peer, is this client: our listen port on our
+    /// listen address, on loopback, or on the external address a tracker told us
+    /// (`external_ip`). A remote address of ours that we cannot tell is caught by the peer-id
+    /// check of the handshake.
+    pub(super) fn is_ourselves(&self, addr: SocketAddr, external_ip: Option<IpAddr>) -> bool {
+        let ours = self.config.listen_addr;
+        addr.port() == ours.port()
+            && (addr.ip() == ours.ip() || addr.ip().is_loopback() || external_ip == Some(addr.ip()))
     }
 
     /// Connects again to every peer we connected to before and are not connected to now

@@ -11,7 +11,7 @@ use lt_picker::PeerKey;
 use lt_wire::driver::Command;
 use lt_wire::{ExtendedMessage, Message, PexFlags, PexMessage, PexPeer};
 
-use super::Torrent;
+use super::{now, Torrent};
 
 /// The delay before a peer's first ut_pex message.
 const FIRST_MESSAGE: Duration = Duration::from_secs(1);
@@ -31,11 +31,6 @@ pub(super) struct PexState {
     next: Option<Instant>,
 }
 
-/// The current time on tokio's clock.
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
-}
-
 impl Torrent {
     fn pex_allowed(&self) -> bool {
         !self.info.is_private()
@@ -53,13 +48,9 @@ impl Torrent {
         if !self.pex_allowed() || self.picker.is_finished() {
             return;
         }
-        let ours = self.config.listen_addr;
         for peer in message.added.iter().take(MAX_ADDED) {
             let addr = peer.address;
-            let ourselves = addr.port() == ours.port()
-                && (addr.ip() == ours.ip()
-                    || addr.ip().is_loopback()
-                    || ours.ip().is_unspecified());
+            let ourselves = self.is_ourselves(addr, None);
             if !ourselves && self.peers.len() < self.config.settings.connections_limit {
                 self.connect_peer(addr);
             }

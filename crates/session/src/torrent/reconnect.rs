@@ -4,14 +4,8 @@
 //! `min_reconnect_time` while we still want pieces. A handshake resets the count.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
-use super::Torrent;
-
-/// The current time on tokio's clock.
-fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
-}
+use super::{now, Torrent};
 
 impl Torrent {
     /// Our connection to `addr` (dialed by us) ended; `failed` when it never got through.
