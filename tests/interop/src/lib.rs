@@ -641,3 +641,33 @@ pub fn start_libtorrent_seed(
     let port = ready[6..].trim().parse().expect("a port");
     (process, port)
 }
+
+/// Starts an opentracker that whitelists a v1 torrent of `files` (32 KiB pieces, data from
+/// `seed`, as [`make_test_torrent`] makes it) and makes that torrent under `root`, announcing
+/// to the tracker's HTTP URL, or its UDP URL with `udp`.
+///
+/// The whitelist needs the info-hash before the URL is known; the info-hash does not depend
+/// on the trackers, so a probe made without them gives it.
+///
+/// # Panics
+/// As [`Opentracker::start`] and [`make_test_torrent`].
+pub fn tracked_test_torrent(
+    root: &Path,
+    files: &[(&str, usize)],
+    seed: u64,
+    udp: bool,
+) -> (Opentracker, TestTorrent) {
+    let kind = lt_metainfo::TorrentKind::V1;
+    let probe_dir = TempDir::new("probe");
+    let probe = make_test_torrent(probe_dir.path(), files, seed, kind, 32 * 1024, &[]);
+    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
+    let tracker = Opentracker::start(&[&hash]);
+    let url = if udp {
+        tracker.udp_url()
+    } else {
+        tracker.http_url()
+    };
+    let torrent = make_test_torrent(root, files, seed, kind, 32 * 1024, &[url]);
+    assert_eq!(torrent.info.info_hashes(), probe.info.info_hashes());
+    (tracker, torrent)
+}

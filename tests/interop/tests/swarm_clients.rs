@@ -18,29 +18,9 @@ use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHand
 const FILES: &[(&str, usize)] = &[("x.bin", 1_100_000), ("y/z.bin", 250_001)];
 
 /// A tracker for a v1 torrent of [`FILES`] made from `seed`, and the torrent (under
-/// `dir/seed`) announcing to it.
+/// `dir/seed`) announcing to it over HTTP.
 fn tracked_torrent(dir: &Path, seed: u64) -> (Opentracker, TestTorrent) {
-    let probe_dir = TempDir::new("probe");
-    let probe = make_test_torrent(
-        probe_dir.path(),
-        FILES,
-        seed,
-        TorrentKind::V1,
-        32 * 1024,
-        &[],
-    );
-    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
-    let tracker = Opentracker::start(&[&hash]);
-    let url = tracker.http_url();
-    let torrent = make_test_torrent(
-        &dir.join("seed"),
-        FILES,
-        seed,
-        TorrentKind::V1,
-        32 * 1024,
-        std::slice::from_ref(&url),
-    );
-    (tracker, torrent)
+    lt_interop::tracked_test_torrent(&dir.join("seed"), FILES, seed, false)
 }
 
 fn loopback_session() -> Session {

@@ -7,8 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lt_interop::{compare_files, make_test_torrent, LibtorrentProcess, Opentracker, TempDir};
-use lt_metainfo::TorrentKind;
+use lt_interop::{compare_files, LibtorrentProcess, TempDir};
 use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHandle, TorrentState};
 
 const FILES: &[(&str, usize)] = &[("a.bin", 900_000), ("b/c.bin", 333_333)];
@@ -43,26 +42,13 @@ async fn finish(handle: &TorrentHandle, seconds: u64) -> lt_session::TorrentStat
 /// Our seed announces first, then our downloader, which learns the seed from the tracker.
 async fn ours_to_ours(udp: bool, name: &str) {
     let dir = TempDir::new(name);
-    let hash_dir = TempDir::new("probe");
-    // The info-hash is needed for the whitelist before the tracker's URL is known: make the
-    // torrent once without trackers to learn it, then again with the tracker.
-    let probe = make_test_torrent(hash_dir.path(), FILES, 5, TorrentKind::V1, 32 * 1024, &[]);
-    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
-    let tracker = Opentracker::start(&[&hash]);
+    let (tracker, torrent) =
+        lt_interop::tracked_test_torrent(&dir.path().join("seed"), FILES, 5, udp);
     let url = if udp {
         tracker.udp_url()
     } else {
         tracker.http_url()
     };
-    let torrent = make_test_torrent(
-        &dir.path().join("seed"),
-        FILES,
-        5,
-        TorrentKind::V1,
-        32 * 1024,
-        std::slice::from_ref(&url),
-    );
-    assert_eq!(torrent.info.info_hashes(), probe.info.info_hashes());
 
     let seeder = loopback_session();
     let seed = add(&seeder, &torrent.info, &dir.path().join("seed"));
@@ -141,19 +127,8 @@ time.sleep(0.2)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
     let dir = TempDir::new("swarm-lt-seed");
-    let probe_dir = TempDir::new("probe");
-    let probe = make_test_torrent(probe_dir.path(), FILES, 9, TorrentKind::V1, 32 * 1024, &[]);
-    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
-    let tracker = Opentracker::start(&[&hash]);
     let seed_dir = dir.path().join("seed");
-    let torrent = make_test_torrent(
-        &seed_dir,
-        FILES,
-        9,
-        TorrentKind::V1,
-        32 * 1024,
-        &[tracker.http_url()],
-    );
+    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, 9, false);
     let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
     let libtorrent =
         LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["seed", &torrent.path, &seed_path]);
@@ -175,19 +150,8 @@ async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
     let dir = TempDir::new("swarm-lt-download");
-    let probe_dir = TempDir::new("probe");
-    let probe = make_test_torrent(probe_dir.path(), FILES, 13, TorrentKind::V1, 32 * 1024, &[]);
-    let hash = probe.info.info_hashes().v1.expect("v1").to_string();
-    let tracker = Opentracker::start(&[&hash]);
     let seed_dir = dir.path().join("seed");
-    let torrent = make_test_torrent(
-        &seed_dir,
-        FILES,
-        13,
-        TorrentKind::V1,
-        32 * 1024,
-        &[tracker.http_url()],
-    );
+    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, 13, false);
     let session = loopback_session();
     let seed = add(&session, &torrent.info, &seed_dir);
     finish(&seed, 10).await;
