@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc keeps freed memory for reuse: a download cycles through many short-lived receive
+/// buffers, and glibc's malloc handed them back to the kernel only to fault them in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// BitTorrent tools built on the lt crates.
 #[derive(Debug, Parser)]
 #[command(

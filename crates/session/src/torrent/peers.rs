@@ -28,6 +28,11 @@ const EXTRA_COMMANDS: usize = 1024;
 /// over loopback a deeper start fills the pipe sooner).
 const MIN_QUEUE: usize = 16;
 
+/// A request queue is topped up once a quarter of it is free...
+const REQUEST_BATCH_DIVISOR: usize = 4;
+/// ...or this many blocks, whichever is fewer.
+const MAX_REQUEST_BATCH: usize = 32;
+
 /// One peer as the torrent's task sees it.
 pub(super) struct Peer {
     commands: mpsc::Sender<Command>,
@@ -522,7 +527,10 @@ impl Torrent {
         let queue_time = self.config.settings.request_queue_time.as_secs_f64();
         let by_rate = (peer.rate.per_second() * queue_time / f64::from(BLOCK_SIZE)) as usize;
         let target = by_rate.clamp(MIN_QUEUE, peer.max_requests.max(MIN_QUEUE));
-        if peer.outstanding >= target {
+        // Top up in batches: one write carries many requests, and the peer wakes once to read
+        // them rather than once per block.
+        let batch = (target / REQUEST_BATCH_DIVISOR).clamp(1, MAX_REQUEST_BATCH);
+        if peer.outstanding + batch > target {
             return;
         }
         let mut blocks = std::mem::take(&mut self.scratch);
