@@ -22,12 +22,14 @@ pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench swarm [--rounds N] [--seeders N] [--verbose]
 
   Downloads a 1 GiB single-file v1 torrent (1 MiB pieces) over TCP on 127.0.0.1 from N
-  libtorrent seeders (default 1; Python processes, benches/anchors/swarm_seed.py), first with
-  `target/release/lt download --peer …` (built first), then with libtorrent
+  libtorrent seeders (default 1; Python processes, benches/anchors/swarm_seed.py), with
+  `target/release/lt download --peer …` (built first) and with libtorrent
   (benches/anchors/lt_download.py, a fresh session per download), each a fresh process under
   `/usr/bin/time -f '%e %M %U %S'`: wall time from start to exit, peak RSS and CPU time
-  (the CPU column has no bar; it shows where the time goes). Both files are
-  compared with the payload byte for byte. Prints the medians over the rounds (default 3), the
+  (the CPU column has no bar; it shows where the time goes). One untimed libtorrent download
+  warms the seeders up first (a seeder's first upload is slower); then odd rounds run lt
+  first and even rounds libtorrent first, so neither always follows the other. Every file is
+  compared with the payload byte for byte. Prints the medians over the rounds (default 5), the
   speed ratio (libtorrent's time / ours) and the peak-RSS ratio (ours / libtorrent's) against
   DESIGN.md's bar: ≥ 2× and ≤ 0.5×. --verbose shows the downloaders' output.
   Needs python3 with libtorrent 2.1.1 and /usr/bin/time (`cargo xtask deps` installs both).
@@ -50,7 +52,7 @@ struct Options {
 
 fn parse_options(args: &[String]) -> Result<Options> {
     let mut options = Options {
-        rounds: 3,
+        rounds: 5,
         seeders: 1,
         verbose: false,
     };
@@ -331,6 +333,95 @@ fn fresh_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
+/// One of the two downloaders measured; the value indexes the samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Downloader {
+    Lt = 0,
+    Libtorrent = 1,
+}
+
+impl Downloader {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Lt => "lt",
+            Self::Libtorrent => "libtorrent",
+        }
+    }
+}
+
+/// What a timed download needs: the programs, the torrent and the seeders' addresses.
+struct Runner {
+    lt_download: String,
+    torrent: String,
+    lt: String,
+    peers: Vec<String>,
+    verbose: bool,
+}
+
+impl Runner {
+    /// Downloads the payload with `downloader` into a fresh directory under `/usr/bin/time`,
+    /// checks it byte for byte, removes it and prints one line.
+    fn download(
+        &self,
+        downloader: Downloader,
+        data: &Data,
+        seeders: &mut Seeders,
+    ) -> Result<Sample> {
+        let name = downloader.name();
+        let out = data.dir.join(format!("out-{name}"));
+        fresh_dir(&out)?;
+        let out_arg = out.to_string_lossy().into_owned();
+        let (program, args) = match downloader {
+            Downloader::Lt => {
+                let mut args = vec!["download".to_owned(), self.torrent.clone(), "-o".to_owned()];
+                args.push(out_arg);
+                for peer in &self.peers {
+                    args.extend(["--peer".to_owned(), peer.clone()]);
+                }
+                (self.lt.as_str(), args)
+            }
+            Downloader::Libtorrent => {
+                let mut args = vec![self.lt_download.clone(), self.torrent.clone(), out_arg];
+                args.extend(self.peers.iter().cloned());
+                ("python3", args)
+            }
+        };
+        let before = seeders.uploaded()?;
+        let sample = timed(
+            &format!("{name} download"),
+            program,
+            &args,
+            &data.dir,
+            self.verbose,
+        )?;
+        let sent: Vec<String> = seeders
+            .uploaded()?
+            .iter()
+            .zip(&before)
+            .map(|(after, before)| format!("{:.0}", (after - before) as f64 / 1e6))
+            .collect();
+        let file = out.join(PAYLOAD);
+        if !same_contents(&file, &data.payload)? {
+            bail!(
+                "{name}'s download {} differs from {} (kept)",
+                file.display(),
+                data.payload.display()
+            );
+        }
+        fs::remove_dir_all(&out)?;
+        println!(
+            "    {name:<10} {:>6.2} s {:>6.0} MB/s  peak RSS {:>6.1} MiB  CPU {:>5.2} s  \
+             identical  seeders sent {} MB",
+            sample.seconds,
+            PAYLOAD_BYTES as f64 / 1e6 / sample.seconds,
+            sample.maxrss_kib / 1024.0,
+            sample.cpu_seconds,
+            sent.join(" + ")
+        );
+        Ok(sample)
+    }
+}
+
 pub(crate) fn main(args: &[String]) -> Result<()> {
     if args.iter().any(|arg| arg == "-h" || arg == "--help") {
         println!("{USAGE}");
@@ -357,66 +448,39 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     let peers = seeders.peers();
     println!("    seeding on {}", peers.join(", "));
 
-    let lt_download = root().join("benches/anchors/lt_download.py");
-    let lt_download = lt_download.to_string_lossy().into_owned();
-    let torrent = data.torrent.to_string_lossy().into_owned();
-    let lt = lt.to_string_lossy().into_owned();
-    let mb = PAYLOAD_BYTES as f64 / 1e6;
+    let runner = Runner {
+        lt_download: root()
+            .join("benches/anchors/lt_download.py")
+            .to_string_lossy()
+            .into_owned(),
+        torrent: data.torrent.to_string_lossy().into_owned(),
+        lt: lt.to_string_lossy().into_owned(),
+        peers,
+        verbose,
+    };
+    println!("==> warm-up: libtorrent {version} downloads once, untimed (the seeder's first upload is slower)");
+    runner.download(Downloader::Libtorrent, &data, &mut seeders)?;
     let mut samples: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
     for round in 1..=rounds {
-        println!("==> round {round}/{rounds}: lt download, then libtorrent {version}");
-        for (index, name) in ["lt", "libtorrent"].into_iter().enumerate() {
-            let out = data.dir.join(format!("out-{name}"));
-            fresh_dir(&out)?;
-            let out_arg = out.to_string_lossy().into_owned();
-            let (program, args) = if index == 0 {
-                let mut args = vec!["download".to_owned(), torrent.clone(), "-o".to_owned()];
-                args.push(out_arg);
-                for peer in &peers {
-                    args.extend(["--peer".to_owned(), peer.clone()]);
-                }
-                (lt.as_str(), args)
-            } else {
-                let mut args = vec![lt_download.clone(), torrent.clone(), out_arg];
-                args.extend(peers.iter().cloned());
-                ("python3", args)
-            };
-            let before = seeders.uploaded()?;
-            let sample = timed(
-                &format!("{name} download"),
-                program,
-                &args,
-                &data.dir,
-                verbose,
-            )?;
-            let sent: Vec<String> = seeders
-                .uploaded()?
-                .iter()
-                .zip(&before)
-                .map(|(after, before)| format!("{:.0}", (after - before) as f64 / 1e6))
-                .collect();
-            let file = out.join(PAYLOAD);
-            if !same_contents(&file, &data.payload)? {
-                bail!(
-                    "{name}'s download {} differs from {} (kept)",
-                    file.display(),
-                    data.payload.display()
-                );
-            }
-            fs::remove_dir_all(&out)?;
-            println!(
-                "    {name:<10} {:>6.2} s {:>6.0} MB/s  peak RSS {:>6.1} MiB  CPU {:>5.2} s  \
-                 identical  seeders sent {} MB",
-                sample.seconds,
-                mb / sample.seconds,
-                sample.maxrss_kib / 1024.0,
-                sample.cpu_seconds,
-                sent.join(" + ")
-            );
-            samples[index].push(sample);
+        // Odd rounds start with lt, even ones with libtorrent: neither always follows the other.
+        let order = if round % 2 == 1 {
+            [Downloader::Lt, Downloader::Libtorrent]
+        } else {
+            [Downloader::Libtorrent, Downloader::Lt]
+        };
+        println!(
+            "==> round {round}/{rounds}: {}, then {}",
+            order[0].name(),
+            order[1].name()
+        );
+        for downloader in order {
+            let sample = runner.download(downloader, &data, &mut seeders)?;
+            samples[downloader as usize].push(sample);
         }
     }
     drop(seeders);
+
+    let mb = PAYLOAD_BYTES as f64 / 1e6;
 
     let column = |index: usize, value: fn(&Sample) -> f64| median(samples[index].iter().map(value));
     let seconds = |index: usize| column(index, |sample| sample.seconds);
@@ -474,7 +538,7 @@ mod tests {
     #[test]
     fn parses_options() {
         let defaults = Options {
-            rounds: 3,
+            rounds: 5,
             seeders: 1,
             verbose: false,
         };
