@@ -1,7 +1,11 @@
 //! `driver::run` over `tokio::io::duplex`, in paused tokio time: two driven connections
 //! exchange a block; timers fire in virtual time; the end of a stream and a dropped command
-//! channel close the connection.
+//! channel close the connection; queued commands leave in one write.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,6 +15,7 @@ use lt_wire::{
     Block, DisconnectReason, Handshake, PeerConnection, PieceGeometry, ReservedBits, WireConfig,
     WireEvent,
 };
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -33,7 +38,10 @@ struct Driven {
 }
 
 impl Driven {
-    fn spawn(connection: PeerConnection, stream: tokio::io::DuplexStream) -> Driven {
+    fn spawn<S>(connection: PeerConnection, stream: S) -> Driven
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
         let (commands, command_receiver) = mpsc::channel(16);
         let (event_sender, events) = mpsc::channel(16);
         let task = tokio::spawn(run(connection, stream, command_receiver, event_sender));
@@ -63,14 +71,63 @@ impl Driven {
     }
 }
 
-fn pair() -> (Driven, Driven) {
+/// A stream that counts the writes made on it.
+struct CountingWrites {
+    inner: DuplexStream,
+    writes: Arc<AtomicUsize>,
+}
+
+impl AsyncRead for CountingWrites {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for CountingWrites {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(count)) if count > 0) {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Two driven connections, `b` a seed; also how many writes `a` has made.
+fn counted_pair() -> (Driven, Driven, Arc<AtomicUsize>) {
     let now = tokio::time::Instant::now().into_std();
     let (left, right) = tokio::io::duplex(64 * 1024);
     let a = PeerConnection::new(WireConfig::default(), hello(b'a'), geometry(), now);
     let mut b = PeerConnection::new(WireConfig::default(), hello(b'b'), geometry(), now);
     b.set_our_pieces(Bitfield::with_all_set(8))
         .expect("before the handshake");
-    (Driven::spawn(a, left), Driven::spawn(b, right))
+    let writes = Arc::new(AtomicUsize::new(0));
+    let left = CountingWrites {
+        inner: left,
+        writes: Arc::clone(&writes),
+    };
+    (Driven::spawn(a, left), Driven::spawn(b, right), writes)
+}
+
+fn pair() -> (Driven, Driven) {
+    let (a, b, _) = counted_pair();
+    (a, b)
 }
 
 #[tokio::test(start_paused = true)]
@@ -183,4 +240,38 @@ async fn dropping_the_commands_closes_the_connection() {
         .wait_for(|event| matches!(event, WireEvent::Closed(_)))
         .await;
     assert_eq!(closed, WireEvent::Closed(DisconnectReason::Eof));
+}
+
+#[tokio::test(start_paused = true)]
+async fn queued_requests_leave_in_one_write() {
+    let (mut a, mut b, writes) = counted_pair();
+    a.wait_for(|event| *event == WireEvent::PeerHaveAll).await;
+    a.command(Command::SetInterested(true)).await;
+    b.wait_for(|event| *event == WireEvent::Interested).await;
+    b.command(Command::Unchoke).await;
+    a.wait_for(|event| *event == WireEvent::Unchoked).await;
+    let before = writes.load(Ordering::SeqCst);
+    // Queued without yielding: a's driver finds all eight waiting at once.
+    for piece in 0..8 {
+        let block = Block {
+            piece: PieceIndex::new(piece),
+            offset: 0,
+            length: 16384,
+        };
+        a.commands.try_send(Command::Request(block)).expect("room");
+    }
+    // b hands out reads as its send buffer drains: serve each to get the next.
+    for _ in 0..8 {
+        let WireEvent::Requested(block) = b
+            .wait_for(|event| matches!(event, WireEvent::Requested(_)))
+            .await
+        else {
+            unreachable!()
+        };
+        let data = Bytes::from(vec![0xcd; 16384]);
+        b.command(Command::Serve { block, data }).await;
+        a.wait_for(|event| matches!(event, WireEvent::BlockReceived { .. }))
+            .await;
+    }
+    assert_eq!(writes.load(Ordering::SeqCst) - before, 1);
 }
