@@ -102,6 +102,18 @@ impl<S: Storage> Storage for SeedModeStorage<S> {
         self.inner.write(piece, offset, data)
     }
 
+    fn write_blocks(
+        &self,
+        piece: PieceIndex,
+        offset: u32,
+        blocks: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        if piece.get() < self.info().num_pieces() {
+            self.lock().clear_bit(piece.as_usize());
+        }
+        self.inner.write_blocks(piece, offset, blocks)
+    }
+
     fn check_files(&self, have: &Bitfield) -> Result<CheckFilesOutcome, StorageError> {
         self.inner.check_files(have)
     }

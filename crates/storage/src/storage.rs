@@ -45,6 +45,21 @@ pub trait Storage: Send + Sync {
     /// a `Write` error with `StorageFull`).
     fn write(&self, piece: PieceIndex, offset: u32, data: &[u8]) -> Result<(), StorageError>;
 
+    /// Writes `blocks` one after the other into `piece` from `offset`, as [`Storage::write`]
+    /// would each. A backend may write them in fewer system calls (the default storage writes
+    /// a range that lies in one file with one vectored write).
+    ///
+    /// # Errors
+    /// As [`Storage::write`]; blocks before the failing one may be on disk.
+    fn write_blocks(
+        &self,
+        piece: PieceIndex,
+        offset: u32,
+        blocks: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        write_each(self, piece, offset, blocks)
+    }
+
     /// Compares the files on disk with resume data that claims the pieces in `have`
     /// (libtorrent's `check_fastresume`): every file holding a claimed piece must exist and be
     /// long enough. Touches no data.
@@ -145,4 +160,24 @@ pub enum MismatchReason {
     },
     /// A claimed piece should be in the part file and is not.
     NotInPartFile(PieceIndex),
+}
+
+/// Writes `blocks` one [`Storage::write`] each, one after the other from `offset`.
+pub(crate) fn write_each<S: Storage + ?Sized>(
+    storage: &S,
+    piece: PieceIndex,
+    offset: u32,
+    blocks: &[&[u8]],
+) -> Result<(), StorageError> {
+    let mut offset = offset;
+    for block in blocks {
+        storage.write(piece, offset, block)?;
+        let length = u32::try_from(block.len()).map_err(|_| StorageError::InvalidRequest {
+            piece,
+            offset,
+            length: block.len() as u64,
+        })?;
+        offset = offset.saturating_add(length);
+    }
+    Ok(())
 }

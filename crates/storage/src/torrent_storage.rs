@@ -259,6 +259,25 @@ impl Storage for TorrentStorage {
         })
     }
 
+    fn write_blocks(
+        &self,
+        piece: PieceIndex,
+        offset: u32,
+        blocks: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        let length = blocks.iter().map(|block| block.len()).sum();
+        // The common case, a range inside one regular file, is one vectored write.
+        if let [slice] = self.layout.slices(piece, offset, length)?[..] {
+            let file = slice.file_index;
+            if !self.layout.is_pad(file) && !self.uses_part_file(file) {
+                let path = self.file_path(file);
+                let file_ref = self.file_ref(file, &path);
+                return self.io.write_vectored(&file_ref, slice.offset, blocks);
+            }
+        }
+        crate::storage::write_each(self, piece, offset, blocks)
+    }
+
     fn check_files(&self, have: &Bitfield) -> Result<CheckFilesOutcome, StorageError> {
         crate::resume_check::check_files(self, have)
     }

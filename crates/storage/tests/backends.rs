@@ -45,6 +45,62 @@ fn writes_read_back_and_recheck_passes_for_every_kind() {
     }
 }
 
+/// Writes every piece with `write_blocks`: 16 KiB blocks, the first split unevenly.
+fn write_all_as_blocks(fixture: &common::Fixture, storage: &dyn Storage) {
+    for piece in 0..fixture.num_pieces() {
+        let data = fixture.piece(piece);
+        let (head, tail) = data.split_at(1000.min(data.len()));
+        let mut blocks = vec![head];
+        blocks.extend(tail.chunks(16 * 1024));
+        storage
+            .write_blocks(PieceIndex::new(piece), 0, &blocks)
+            .unwrap();
+    }
+}
+
+#[test]
+fn blocks_written_together_read_back_for_every_kind() {
+    // Pieces inside one file take the vectored write; pieces across files, pad files and
+    // priority-0 files (the part file) take the block-by-block path.
+    for kind in [TorrentKind::V1, TorrentKind::V2, TorrentKind::Hybrid] {
+        let fixture = multi_file(kind);
+        for priorities in [vec![4, 4, 4], vec![4, DONT_DOWNLOAD, 4]] {
+            each_backend(&BACKENDS, |backend, save| {
+                let storage = fixture.storage_with(StorageParams {
+                    backend,
+                    file_priorities: priorities.clone(),
+                    ..StorageParams::new(save)
+                });
+                write_all_as_blocks(&fixture, &storage);
+                fixture.assert_reads_back(&storage);
+                assert!(check(&storage).all_set(), "{kind:?} {backend:?}");
+                if backend != Backend::Memory && priorities[1] == 4 {
+                    assert_eq!(
+                        std::fs::read(save.join("multi/sub/b.bin")).unwrap(),
+                        std::fs::read(fixture.source.path().join("multi/sub/b.bin")).unwrap()
+                    );
+                }
+            });
+        }
+    }
+}
+
+#[test]
+fn blocks_past_the_piece_are_refused() {
+    let fixture = multi_file(TorrentKind::V1);
+    each_backend(&BACKENDS, |backend, save| {
+        let storage = fixture.storage(backend, save);
+        let block = vec![0u8; 16 * 1024];
+        let error = storage
+            .write_blocks(PieceIndex::new(0), 16 * 1024, &[&block, &block])
+            .unwrap_err();
+        assert!(
+            matches!(error, StorageError::InvalidRequest { .. }),
+            "{backend:?}: {error:?}"
+        );
+    });
+}
+
 #[test]
 fn recheck_finds_the_corrupt_piece_and_keeps_the_rest() {
     for kind in [TorrentKind::V1, TorrentKind::V2, TorrentKind::Hybrid] {

@@ -76,6 +76,21 @@ pub(crate) trait FileIo: Send + Sync + fmt::Debug {
     /// Writes `data` at `offset`, creating the file (and directories below the save path).
     fn write(&self, file: &FileRef<'_>, offset: u64, data: &[u8]) -> Result<(), StorageError>;
 
+    /// Writes `bufs` one after the other from `offset`, as [`FileIo::write`] would each.
+    fn write_vectored(
+        &self,
+        file: &FileRef<'_>,
+        offset: u64,
+        bufs: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        let mut offset = offset;
+        for buf in bufs {
+            self.write(file, offset, buf)?;
+            offset += buf.len() as u64;
+        }
+        Ok(())
+    }
+
     /// Gives the file its full size with blocks allocated ([`StorageMode::Allocate`]).
     fn allocate(&self, file: &FileRef<'_>) -> Result<(), StorageError>;
 

@@ -51,6 +51,17 @@ impl FileIo for PreadIo {
             .map_err(|error| file.error(FileOperation::Write, error))
     }
 
+    fn write_vectored(
+        &self,
+        file: &FileRef<'_>,
+        offset: u64,
+        bufs: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        let handle = self.handle(file, true)?;
+        disk::write_all_vectored_at(&handle, bufs, offset)
+            .map_err(|error| file.error(FileOperation::Write, error))
+    }
+
     fn allocate(&self, file: &FileRef<'_>) -> Result<(), StorageError> {
         self.pool.release(Some(file.slot));
         disk::allocate(file)
