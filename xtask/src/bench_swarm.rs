@@ -29,9 +29,13 @@ usage: cargo xtask bench swarm [--rounds N] [--seeders N] [--verbose]
   (the CPU column has no bar; it shows where the time goes). One untimed libtorrent download
   warms the seeders up first (a seeder's first upload is slower); then odd rounds run lt
   first and even rounds libtorrent first, so neither always follows the other. Every file is
-  compared with the payload byte for byte. Prints the medians over the rounds (default 5), the
-  speed ratio (libtorrent's time / ours) and the peak-RSS ratio (ours / libtorrent's) against
-  DESIGN.md's bar: ≥ 2× and ≤ 0.5×. --verbose shows the downloaders' output.
+  compared with the payload byte for byte. With one seeder, each round ends with the ceiling:
+  benches/anchors/null_download.py, a downloader that reads every block and drops it (no hash,
+  no disk), timed the same way. Prints the medians over the rounds (default 5), the speed
+  ratio (libtorrent's time / ours) and the peak-RSS ratio (ours / libtorrent's) against
+  DESIGN.md's bar: ≥ 2× and ≤ 0.5×, then lt's speed as a share of the ceiling's and the most
+  any downloader could show against libtorrent (libtorrent's time / the ceiling's).
+  --verbose shows the downloaders' output.
   Needs python3 with libtorrent 2.1.1 and /usr/bin/time (`cargo xtask deps` installs both).
   Payload, torrent and download directories live in target/bench-data/swarm/.";
 
@@ -333,11 +337,13 @@ fn fresh_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
-/// One of the two downloaders measured; the value indexes the samples.
+/// One of the downloaders measured; the value indexes the samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Downloader {
     Lt = 0,
     Libtorrent = 1,
+    /// `null_download.py`: reads every block from one seeder and drops it (the ceiling).
+    Null = 2,
 }
 
 impl Downloader {
@@ -345,6 +351,7 @@ impl Downloader {
         match self {
             Self::Lt => "lt",
             Self::Libtorrent => "libtorrent",
+            Self::Null => "ceiling",
         }
     }
 }
@@ -352,6 +359,7 @@ impl Downloader {
 /// What a timed download needs: the programs, the torrent and the seeders' addresses.
 struct Runner {
     lt_download: String,
+    null_download: String,
     torrent: String,
     lt: String,
     peers: Vec<String>,
@@ -360,7 +368,8 @@ struct Runner {
 
 impl Runner {
     /// Downloads the payload with `downloader` into a fresh directory under `/usr/bin/time`,
-    /// checks it byte for byte, removes it and prints one line.
+    /// checks it byte for byte (the ceiling keeps nothing to check), removes it and prints one
+    /// line.
     fn download(
         &self,
         downloader: Downloader,
@@ -385,6 +394,11 @@ impl Runner {
                 args.extend(self.peers.iter().cloned());
                 ("python3", args)
             }
+            Downloader::Null => {
+                let mut args = vec![self.null_download.clone(), self.torrent.clone()];
+                args.extend(self.peers.first().cloned());
+                ("python3", args)
+            }
         };
         let before = seeders.uploaded()?;
         let sample = timed(
@@ -401,7 +415,8 @@ impl Runner {
             .map(|(after, before)| format!("{:.0}", (after - before) as f64 / 1e6))
             .collect();
         let file = out.join(PAYLOAD);
-        if !same_contents(&file, &data.payload)? {
+        let checked = downloader == Downloader::Null;
+        if !checked && !same_contents(&file, &data.payload)? {
             bail!(
                 "{name}'s download {} differs from {} (kept)",
                 file.display(),
@@ -411,11 +426,12 @@ impl Runner {
         fs::remove_dir_all(&out)?;
         println!(
             "    {name:<10} {:>6.2} s {:>6.0} MB/s  peak RSS {:>6.1} MiB  CPU {:>5.2} s  \
-             identical  seeders sent {} MB",
+             {}  seeders sent {} MB",
             sample.seconds,
             PAYLOAD_BYTES as f64 / 1e6 / sample.seconds,
             sample.maxrss_kib / 1024.0,
             sample.cpu_seconds,
+            if checked { "discarded" } else { "identical" },
             sent.join(" + ")
         );
         Ok(sample)
@@ -453,6 +469,10 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
             .join("benches/anchors/lt_download.py")
             .to_string_lossy()
             .into_owned(),
+        null_download: root()
+            .join("benches/anchors/null_download.py")
+            .to_string_lossy()
+            .into_owned(),
         torrent: data.torrent.to_string_lossy().into_owned(),
         lt: lt.to_string_lossy().into_owned(),
         peers,
@@ -460,7 +480,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     };
     println!("==> warm-up: libtorrent {version} downloads once, untimed (the seeder's first upload is slower)");
     runner.download(Downloader::Libtorrent, &data, &mut seeders)?;
-    let mut samples: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+    let mut samples: [Vec<Sample>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for round in 1..=rounds {
         // Odd rounds start with lt, even ones with libtorrent: neither always follows the other.
         let order = if round % 2 == 1 {
@@ -469,13 +489,23 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
             [Downloader::Libtorrent, Downloader::Lt]
         };
         println!(
-            "==> round {round}/{rounds}: {}, then {}",
+            "==> round {round}/{rounds}: {}, then {}{}",
             order[0].name(),
-            order[1].name()
+            order[1].name(),
+            if seeder_count == 1 {
+                ", then the ceiling"
+            } else {
+                ""
+            }
         );
         for downloader in order {
             let sample = runner.download(downloader, &data, &mut seeders)?;
             samples[downloader as usize].push(sample);
+        }
+        // The ceiling talks to one seeder only.
+        if seeder_count == 1 {
+            let sample = runner.download(Downloader::Null, &data, &mut seeders)?;
+            samples[Downloader::Null as usize].push(sample);
         }
     }
     drop(seeders);
@@ -524,6 +554,17 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
         );
     }
     println!("ratio: lt / libtorrent (speed: libtorrent's time / ours)");
+    if !samples[Downloader::Null as usize].is_empty() {
+        let ceiling = seconds(Downloader::Null as usize);
+        println!(
+            "ceiling: a downloader that only reads and drops the data (null_download.py) takes \
+             {ceiling:.2} s ({:.0} MB/s): lt runs at {:.0} % of it, and no downloader could show \
+             more than {:.2}× libtorrent's speed from this seeder here",
+            mb / ceiling,
+            100.0 * ceiling / seconds(0),
+            seconds(1) / ceiling
+        );
+    }
     Ok(())
 }
 
