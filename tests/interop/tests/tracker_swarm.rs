@@ -1,8 +1,8 @@
 //! Peers found through a real opentracker on 127.0.0.1, never given by hand: lt-session
 //! announces (`started` once its files are checked, `completed` when it finishes) and dials
 //! the peers the tracker returns, skipping itself. Our seed to our downloader over HTTP and UDP
-//! announces; a libtorrent 2.1.1 seeder to our downloader; our seed to a libtorrent
-//! downloader.
+//! announces; a libtorrent 2.1.1 seeder to our downloader, and to `lt download` given no
+//! peer; our seed to a libtorrent downloader.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,5 +174,46 @@ async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
         "libtorrent did not finish; our seed: {:?}",
         seed.status()
     );
+    compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lt_download_finds_a_libtorrent_seed_through_the_tracker_alone() {
+    let dir = TempDir::new("swarm-cli");
+    let seed_dir = dir.path().join("seed");
+    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, 17, false);
+    let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
+    let libtorrent =
+        LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["seed", &torrent.path, &seed_path]);
+    libtorrent
+        .wait_for_line(|line| line == "ready", Duration::from_secs(20))
+        .expect("libtorrent checked its files");
+    tracker
+        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
+        .await;
+
+    // No --peer: the torrent's tracker is the only way to the seed.
+    let out = dir.path().join("out");
+    let child = std::process::Command::new(lt_interop::lt_binary())
+        .args(["download", &torrent.path, "--listen", "127.0.0.1:0", "-o"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("stderr.txt")).expect("a log file"))
+        .spawn()
+        .expect("start lt download");
+    let mut child = lt_interop::KillOnDrop(child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait for lt") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "lt download did not finish in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.txt")).unwrap_or_default();
+    assert!(status.success(), "lt download failed: {stderr}");
     compare_files(&torrent.payload, &out.join("payload"), FILES).expect("identical");
 }

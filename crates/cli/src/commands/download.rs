@@ -25,7 +25,8 @@ pub(crate) struct DownloadArgs {
     /// The directory the torrent's files go under (its save path).
     #[arg(short, long)]
     output: PathBuf,
-    /// A peer to download from (repeatable). Trackers and DHT are not used yet.
+    /// A peer to download from (repeatable), besides those the torrent's trackers return. There
+    /// is no DHT yet.
     #[arg(long = "peer", value_name = "HOST:PORT")]
     peers: Vec<String>,
     /// Accept peers on these addresses (libtorrent's `listen_interfaces`: `IP:PORT`, comma
