@@ -19,7 +19,8 @@ use crate::{ApiMisuse, Block, Message, PeerConnection, PieceGeometry, WireEvent}
 /// How much the driver reads at a time at first: enough for an idle peer's messages.
 const MIN_READ_CHUNK: usize = 16 * 1024;
 /// How much it reads at a time once reads keep filling the space offered: a fast peer's blocks
-/// then take one system call per 16 of them.
+/// then take one system call per 16 of them. Reads that fill under an eighth of the space
+/// halve it again, and an idle connection's buffer shrinks back.
 const MAX_READ_CHUNK: usize = 256 * 1024;
 /// At most this many queued commands are run before the connection's bytes are written.
 const COMMAND_BATCH: usize = 256;
@@ -188,6 +189,10 @@ where
             }
             timer.as_mut().reset(at.into());
         }
+        if inbound.is_empty() && inbound.capacity() > 4 * read_chunk {
+            // The peer slowed down: let its big buffer go rather than hold it while idle.
+            inbound = BytesMut::new();
+        }
         inbound.reserve(read_chunk);
         let room = inbound.capacity() - inbound.len();
         let open = !connection.is_closed();
@@ -198,9 +203,7 @@ where
                     connection.handle_eof(now());
                 }
                 Ok(count) => {
-                    if count >= room {
-                        read_chunk = (read_chunk * 2).min(MAX_READ_CHUNK);
-                    }
+                    read_chunk = next_read_chunk(read_chunk, count, room);
                     connection.handle_read(now(), &mut inbound);
                 }
                 Err(error) => return Err(error.into()),
@@ -235,6 +238,19 @@ where
     }
 }
 
+/// How much to read next time, after a read of `count` bytes into `room` free bytes with
+/// `current` asked for: double after a read that filled the room, halve after one that used
+/// under an eighth of it, within [`MIN_READ_CHUNK`] ..= [`MAX_READ_CHUNK`].
+fn next_read_chunk(current: usize, count: usize, room: usize) -> usize {
+    if count >= room {
+        (current * 2).min(MAX_READ_CHUNK)
+    } else if count < room / 8 {
+        (current / 2).max(MIN_READ_CHUNK)
+    } else {
+        current
+    }
+}
+
 /// Runs `command` on `connection`; a refusal is reported on `events`.
 async fn apply(
     connection: &mut PeerConnection,
@@ -260,4 +276,23 @@ async fn send(events: &mpsc::Sender<DriverEvent>, event: DriverEvent) -> Result<
         .send(event)
         .await
         .map_err(|_| DriverError::EventsClosed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_grow_while_they_fill_the_buffer_and_shrink_when_they_do_not() {
+        let mut chunk = MIN_READ_CHUNK;
+        for _ in 0..10 {
+            chunk = next_read_chunk(chunk, chunk, chunk);
+        }
+        assert_eq!(chunk, MAX_READ_CHUNK);
+        assert_eq!(next_read_chunk(chunk, chunk / 2, chunk), chunk);
+        for _ in 0..10 {
+            chunk = next_read_chunk(chunk, 68, chunk);
+        }
+        assert_eq!(chunk, MIN_READ_CHUNK);
+    }
 }
