@@ -405,6 +405,20 @@ impl LibtorrentProcess {
         None
     }
 
+    /// Waits up to `timeout` for the script to exit; says whether it did. A libtorrent
+    /// downloader says it is a seed before its disk threads finished writing: its files are
+    /// complete once the process (and with it the session) is gone.
+    pub fn wait_for_exit(&mut self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Writes `line` and a newline to the script's standard input.
     ///
     /// # Panics

@@ -70,6 +70,20 @@ fn make_torrent(root: &Path, kind: TorrentKind) -> (TorrentInfo, String) {
     (torrent.info, torrent.path)
 }
 
+/// Waits for `DOWNLOAD_SCRIPT`'s `done` (or `timeout`) line, then for the process to exit, so
+/// that libtorrent's files are written and closed when the test reads them.
+fn finished(mut libtorrent: LibtorrentProcess) -> Option<String> {
+    let line = libtorrent.wait_for_line(
+        |line| line.starts_with("done ") || line.starts_with("timeout"),
+        Duration::from_secs(70),
+    )?;
+    assert!(
+        libtorrent.wait_for_exit(Duration::from_secs(20)),
+        "libtorrent did not exit after `{line}`"
+    );
+    Some(line)
+}
+
 async fn seed_to_libtorrent(kind: TorrentKind, policy: &str, name: &str) {
     seed_to(kind, policy, name, false).await;
 }
@@ -106,15 +120,10 @@ async fn seed_to(kind: TorrentKind, policy: &str, name: &str, magnet: bool) {
     let download = download_dir.to_str().expect("utf-8");
     let libtorrent =
         LibtorrentProcess::start(DOWNLOAD_SCRIPT, &[&torrent, download, &port, policy]);
-    let line = tokio::task::spawn_blocking(move || {
-        libtorrent.wait_for_line(
-            |line| line.starts_with("done ") || line.starts_with("timeout"),
-            Duration::from_secs(70),
-        )
-    })
-    .await
-    .expect("the waiting thread")
-    .expect("libtorrent reports");
+    let line = tokio::task::spawn_blocking(move || finished(libtorrent))
+        .await
+        .expect("the waiting thread")
+        .expect("libtorrent reports");
     assert!(
         line.starts_with("done "),
         "libtorrent: {line}; ours: {:?}",
@@ -201,15 +210,10 @@ async fn libtorrent_downloads_a_single_file_v2_torrent_from_our_seed() {
             "plain",
         ],
     );
-    let line = tokio::task::spawn_blocking(move || {
-        libtorrent.wait_for_line(
-            |line| line.starts_with("done ") || line.starts_with("timeout"),
-            Duration::from_secs(70),
-        )
-    })
-    .await
-    .expect("the waiting thread")
-    .expect("libtorrent reports");
+    let line = tokio::task::spawn_blocking(move || finished(libtorrent))
+        .await
+        .expect("the waiting thread")
+        .expect("libtorrent reports");
     assert!(line.starts_with("done "), "libtorrent: {line}");
     assert!(
         std::fs::read(download_dir.join("data.bin")).expect("theirs")

@@ -162,10 +162,12 @@ async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
 
     let out = dir.path().join("libtorrent");
     let out_path = out.to_str().expect("utf-8").to_owned();
-    let libtorrent =
+    let mut libtorrent =
         LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["download", &torrent.path, &out_path]);
+    // libtorrent's files are complete once it has exited, not when it says it is a seed.
     let done = tokio::task::spawn_blocking(move || {
-        libtorrent.wait_for_line(|line| line == "done", Duration::from_secs(60))
+        let done = libtorrent.wait_for_line(|line| line == "done", Duration::from_secs(60));
+        done.filter(|_| libtorrent.wait_for_exit(Duration::from_secs(20)))
     })
     .await
     .expect("the waiting thread");
