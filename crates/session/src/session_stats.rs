@@ -36,6 +36,15 @@ const METRICS: &[(&str, MetricType, ValueOf)] = &[
     ("net.sent_payload_bytes", MetricType::Counter, |s| {
         s.total_payload_upload
     }),
+    ("net.recv_redundant_bytes", MetricType::Counter, |s| {
+        s.total_redundant_bytes
+    }),
+    ("net.recv_failed_bytes", MetricType::Counter, |s| {
+        s.total_failed_bytes
+    }),
+    ("ses.num_total_pieces_added", MetricType::Gauge, |s| {
+        u64::from(s.total_pieces)
+    }),
     ("ses.num_piece_failed", MetricType::Counter, |s| {
         u64::from(s.num_hash_failures)
     }),
@@ -117,12 +126,16 @@ mod tests {
         let downloading = TorrentStatus {
             state: TorrentState::Downloading,
             total_payload_download: 100,
+            total_redundant_bytes: 16,
+            total_failed_bytes: 32,
+            total_pieces: 10,
             num_peers: 2,
             ..TorrentStatus::default()
         };
         let seeding = TorrentStatus {
             state: TorrentState::Seeding,
             total_payload_upload: 7,
+            total_pieces: 4,
             num_peers: 1,
             ..TorrentStatus::default()
         };
@@ -134,6 +147,9 @@ mod tests {
         assert_eq!(at("ses.num_downloading_torrents"), 1);
         assert_eq!(at("ses.num_seeding_torrents"), 1);
         assert_eq!(at("ses.num_error_torrents"), 0);
+        assert_eq!(at("net.recv_redundant_bytes"), 16);
+        assert_eq!(at("net.recv_failed_bytes"), 32);
+        assert_eq!(at("ses.num_total_pieces_added"), 14);
         assert_eq!(values.len(), session_stats_metrics().len());
     }
 }

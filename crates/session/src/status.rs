@@ -61,6 +61,11 @@ pub struct TorrentStatus {
     pub num_uploads: u32,
     /// Pieces that failed their hash check this session.
     pub num_hash_failures: u32,
+    /// Payload bytes received that were not needed: blocks had already, or received twice
+    /// (libtorrent's `total_redundant_bytes`).
+    pub total_redundant_bytes: u64,
+    /// Bytes of pieces that failed their hash check (libtorrent's `total_failed_bytes`).
+    pub total_failed_bytes: u64,
     /// Why the last peer connection ended (or failed to open), if one did.
     pub last_peer_error: Option<String>,
     /// The URL of the tracker that last answered an announce (libtorrent's

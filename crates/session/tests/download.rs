@@ -166,6 +166,7 @@ async fn a_corrupt_piece_is_downloaded_again() {
     let save = dir.0.join("out");
     let status = download(&info, &save, vec![seed]).await;
     assert_eq!(status.num_hash_failures, 1);
+    assert_eq!(status.total_failed_bytes, u64::from(PIECE));
     assert_eq!(status.total_payload_download, 11 * u64::from(PIECE));
     assert_eq!(std::fs::read(save.join("data.bin")).expect("read"), *data);
 }

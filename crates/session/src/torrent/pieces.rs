@@ -185,6 +185,7 @@ impl Torrent {
         };
         if !self.verifier.verify_hashes(&self.info, piece, &hashes) {
             self.stats.hash_failures += 1;
+            self.stats.failed += u64::from(self.info.piece_size(piece));
             tracing::warn!(piece = piece.get(), "piece failed its hash check");
             self.post(AlertKind::HashFailed {
                 torrent: self.torrent_ref(),

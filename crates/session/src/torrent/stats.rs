@@ -39,6 +39,8 @@ pub(super) struct Stats {
     /// Bytes received that were not needed (duplicates, pieces had).
     pub(super) redundant: u64,
     pub(super) hash_failures: u32,
+    /// Bytes of the pieces that failed their hash check.
+    pub(super) failed: u64,
     pub(super) last_peer_error: Option<String>,
     pub(super) download_rate: Rate,
     pub(super) upload_rate: Rate,
@@ -145,6 +147,8 @@ impl Torrent {
                 .filter(|peer| peer.upload.unchoked)
                 .count() as u32,
             num_hash_failures: self.stats.hash_failures,
+            total_redundant_bytes: self.stats.redundant,
+            total_failed_bytes: self.stats.failed,
             last_peer_error: self.stats.last_peer_error.clone(),
             current_tracker: self.trackers.current.clone(),
             last_tracker_error: self.trackers.last_error.clone(),
