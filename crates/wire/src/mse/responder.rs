@@ -7,7 +7,7 @@ use lt_core::Sha1Hash;
 
 use super::dh::{self, DhKeyPair, SharedSecret, KEY_LEN};
 use super::rc4::Rc4Pair;
-use super::step::{advance, ChainState, Step};
+use super::step::{advance, impl_chain_state, Step};
 use super::{
     scan, take, CryptoMode, EncLevel, Encryption, MseConfig, MseError, MseEstablished, Scan,
     SeededRandom, StreamKeys, MAX_INITIAL_PAYLOAD, MAX_PAD_BYTES, VC,
@@ -157,24 +157,7 @@ impl MseResponder {
     }
 }
 
-impl ChainState for State {
-    const ESTABLISHED: Self = State::Established;
-
-    fn failed(error: WireError) -> Self {
-        State::Failed(error)
-    }
-
-    fn failure(&self) -> Option<&WireError> {
-        match self {
-            State::Failed(error) => Some(error),
-            _ => None,
-        }
-    }
-
-    fn is_established(&self) -> bool {
-        matches!(self, State::Established)
-    }
-}
+impl_chain_state!(State);
 
 impl AwaitKey {
     fn step(self, input: &mut BytesMut, out: &mut Vec<u8>) -> Step<State> {

@@ -30,6 +30,32 @@ pub(super) trait ChainState: Sized {
     fn is_established(&self) -> bool;
 }
 
+/// Implements [`ChainState`] for a handshake's state enum whose end states are the variants
+/// `Established` and `Failed(WireError)`.
+macro_rules! impl_chain_state {
+    ($state:ty) => {
+        impl $crate::mse::step::ChainState for $state {
+            const ESTABLISHED: Self = Self::Established;
+
+            fn failed(error: $crate::error::WireError) -> Self {
+                Self::Failed(error)
+            }
+
+            fn failure(&self) -> Option<&$crate::error::WireError> {
+                match self {
+                    Self::Failed(error) => Some(error),
+                    _ => None,
+                }
+            }
+
+            fn is_established(&self) -> bool {
+                matches!(self, Self::Established)
+            }
+        }
+    };
+}
+pub(super) use impl_chain_state;
+
 /// Steps `state` with `step` until it waits, finishes or fails. A failed state returns its
 /// error again; an established one returns `Ok(None)`.
 pub(super) fn advance<S: ChainState>(
