@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lt_interop::{compare_files, LibtorrentProcess, TempDir};
+use lt_interop::{compare_files, LibtorrentProcess, Opentracker, TempDir, TestTorrent};
 use lt_session::{AddTorrentParams, Session, SessionParams, Settings, TorrentHandle, TorrentState};
 
 const FILES: &[(&str, usize)] = &[("a.bin", 900_000), ("b/c.bin", 333_333)];
@@ -124,21 +124,31 @@ while time.time() < deadline:
 time.sleep(0.2)
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
-    let dir = TempDir::new("swarm-lt-seed");
+/// A test torrent under `dir/seed` (data from `seed`) on a fresh opentracker, seeded by
+/// libtorrent (`LIBTORRENT_SCRIPT`), returned once libtorrent's `started` announce reached the
+/// tracker. Both processes end when their values are dropped.
+async fn libtorrent_seed_on_tracker(
+    dir: &TempDir,
+    seed: u64,
+) -> (Opentracker, TestTorrent, LibtorrentProcess) {
     let seed_dir = dir.path().join("seed");
-    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, 9, false);
+    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, seed, false);
     let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
     let libtorrent =
         LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["seed", &torrent.path, &seed_path]);
     libtorrent
         .wait_for_line(|line| line == "ready", Duration::from_secs(20))
         .expect("libtorrent checked its files");
-    // libtorrent's `started` announce must have reached the tracker.
     tracker
         .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
         .await;
+    (tracker, torrent, libtorrent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_downloader_finds_a_libtorrent_seed_through_the_tracker() {
+    let dir = TempDir::new("swarm-lt-seed");
+    let (_tracker, torrent, _libtorrent) = libtorrent_seed_on_tracker(&dir, 9).await;
 
     let session = loopback_session();
     let out = dir.path().join("out");
@@ -182,17 +192,7 @@ async fn a_libtorrent_downloader_finds_our_seed_through_the_tracker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lt_download_finds_a_libtorrent_seed_through_the_tracker_alone() {
     let dir = TempDir::new("swarm-cli");
-    let seed_dir = dir.path().join("seed");
-    let (tracker, torrent) = lt_interop::tracked_test_torrent(&seed_dir, FILES, 17, false);
-    let seed_path = seed_dir.to_str().expect("utf-8").to_owned();
-    let libtorrent =
-        LibtorrentProcess::start(LIBTORRENT_SCRIPT, &["seed", &torrent.path, &seed_path]);
-    libtorrent
-        .wait_for_line(|line| line == "ready", Duration::from_secs(20))
-        .expect("libtorrent checked its files");
-    tracker
-        .wait_for_swarm(torrent.info.info_hashes().v1.expect("v1"), 1, 0)
-        .await;
+    let (_tracker, torrent, _libtorrent) = libtorrent_seed_on_tracker(&dir, 17).await;
 
     // No --peer: the torrent's tracker is the only way to the seed.
     let out = dir.path().join("out");
