@@ -415,8 +415,8 @@ impl Runner {
             .map(|(after, before)| format!("{:.0}", (after - before) as f64 / 1e6))
             .collect();
         let file = out.join(PAYLOAD);
-        let checked = downloader == Downloader::Null;
-        if !checked && !same_contents(&file, &data.payload)? {
+        let discarded = downloader == Downloader::Null;
+        if !discarded && !same_contents(&file, &data.payload)? {
             bail!(
                 "{name}'s download {} differs from {} (kept)",
                 file.display(),
@@ -431,7 +431,7 @@ impl Runner {
             PAYLOAD_BYTES as f64 / 1e6 / sample.seconds,
             sample.maxrss_kib / 1024.0,
             sample.cpu_seconds,
-            if checked { "discarded" } else { "identical" },
+            if discarded { "discarded" } else { "identical" },
             sent.join(" + ")
         );
         Ok(sample)
