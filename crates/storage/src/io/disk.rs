@@ -129,39 +129,27 @@ pub(super) fn allocate(file: &FileRef<'_>) -> Result<(), StorageError> {
 const MAX_IOVECS: usize = 1024;
 
 /// Positioned write of all of `bufs`, one after the other from `offset`: one `pwritev` per
-/// 1024 buffers on Unix (a whole piece in one system call, so the page cache can take it in
-/// large folios), one write per buffer elsewhere.
+/// 1024 buffers (a whole group of blocks in one system call).
+#[cfg(unix)]
 pub(super) fn write_all_vectored_at(handle: &File, bufs: &[&[u8]], offset: u64) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut offset = offset;
-        for group in bufs.chunks(MAX_IOVECS) {
-            let mut slices: Vec<io::IoSlice<'_>> =
-                group.iter().map(|buf| io::IoSlice::new(buf)).collect();
-            let mut rest = &mut slices[..];
-            while !rest.is_empty() {
-                match rustix::io::pwritev(handle, rest, offset) {
-                    Ok(0) => return Err(io::Error::from(ErrorKind::WriteZero)),
-                    Ok(written) => {
-                        offset += written as u64;
-                        io::IoSlice::advance_slices(&mut rest, written);
-                    }
-                    Err(rustix::io::Errno::INTR) => {}
-                    Err(error) => return Err(error.into()),
+    let mut offset = offset;
+    for group in bufs.chunks(MAX_IOVECS) {
+        let mut slices: Vec<io::IoSlice<'_>> =
+            group.iter().map(|buf| io::IoSlice::new(buf)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match rustix::io::pwritev(handle, rest, offset) {
+                Ok(0) => return Err(io::Error::from(ErrorKind::WriteZero)),
+                Ok(written) => {
+                    offset += written as u64;
+                    io::IoSlice::advance_slices(&mut rest, written);
                 }
+                Err(rustix::io::Errno::INTR) => {}
+                Err(error) => return Err(error.into()),
             }
         }
-        Ok(())
     }
-    #[cfg(not(unix))]
-    {
-        let mut offset = offset;
-        for buf in bufs {
-            write_all_at(handle, buf, offset)?;
-            offset += buf.len() as u64;
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Positioned write of all of `data`.

@@ -51,6 +51,8 @@ impl FileIo for PreadIo {
             .map_err(|error| file.error(FileOperation::Write, error))
     }
 
+    /// One `pwritev` where there is one; elsewhere the trait's write per buffer.
+    #[cfg(unix)]
     fn write_vectored(
         &self,
         file: &FileRef<'_>,
