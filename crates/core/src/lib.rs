@@ -1,7 +1,8 @@
 //! Shared vocabulary of the lt BitTorrent crates: the types every layer names.
 //!
 //! - [`Sha1Hash`] and [`Sha256Hash`]: fixed-size digests, with hex `Display`/`FromStr` and serde
-//!   (hex in JSON, raw bytes in bencode); [`Sha1Hasher`] and [`Sha256Hasher`] compute them.
+//!   (hex in JSON, raw bytes in bencode); [`Sha1Hasher`] and [`Sha256Hasher`] compute them, and
+//!   [`Sha1Pair`] computes two SHA-1 digests at once.
 //! - [`InfoHash`]: the v1 and/or v2 hash of a torrent, like libtorrent's `info_hash_t`.
 //! - [`PeerId`]: 20-byte peer ids, generated with this crate's [`PeerId::CLIENT_PREFIX`] or read
 //!   back into a [`ClientFingerprint`].
@@ -23,7 +24,9 @@
 //! println!("{our_id} joins {info_hash}, which has {} pieces", have.len());
 //! # Ok::<(), lt_core::HexError>(())
 //! ```
-#![forbid(unsafe_code)]
+// Unsafe code is denied; one call (into the SHA-NI kernel of `sha1_pair`, after the CPU check it
+// needs) is allowed.
+#![deny(unsafe_code)]
 
 mod bitfield;
 mod error;
@@ -34,6 +37,7 @@ mod hex;
 mod index;
 mod info_hash;
 mod peer_id;
+mod sha1_pair;
 #[cfg(test)]
 mod testing;
 
@@ -46,4 +50,5 @@ pub use crate::{
     index::{FileIndex, PieceIndex, BLOCK_SIZE},
     info_hash::InfoHash,
     peer_id::PeerId,
+    sha1_pair::{sha1_pairs_accelerated, Sha1Pair},
 };

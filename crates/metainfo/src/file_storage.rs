@@ -405,7 +405,7 @@ impl FileStorage {
             .ok_or(crate::MetainfoError::InvalidLength)?;
         self.files.push(entry);
         let piece_length = u64::from(self.piece_length);
-        if v2_padding && piece_length > 0 && self.total_size % piece_length != 0 {
+        if v2_padding && piece_length > 0 && !self.total_size.is_multiple_of(piece_length) {
             let pad_size = piece_length - self.total_size % piece_length;
             let pad = FileEntry {
                 path: format!("{}/.pad/{pad_size}", self.name),

@@ -519,7 +519,7 @@ fn reference_get_hashes_cases() {
         // them (aligned, a power of two, at least 2) whose proof reaches the root.
         let well_formed = request.count >= 2
             && request.count.is_power_of_two()
-            && request.index % request.count == 0;
+            && request.index.is_multiple_of(request.count);
         let reaches_root = request.base + request.proof_layers + 1 == 9
             || usize::try_from(request.count).ok() == Some(512 >> request.base);
         if well_formed && reaches_root {

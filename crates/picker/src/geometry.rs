@@ -198,7 +198,8 @@ impl Geometry {
             offset,
             length,
         };
-        if offset % BLOCK_SIZE != 0 || offset / BLOCK_SIZE >= self.blocks_in(piece.get()) {
+        if !offset.is_multiple_of(BLOCK_SIZE) || offset / BLOCK_SIZE >= self.blocks_in(piece.get())
+        {
             return Err(invalid);
         }
         let block = Block::new(piece, offset / BLOCK_SIZE);

@@ -11,11 +11,12 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use bytes::Bytes;
 use lt_core::{Bitfield, FileIndex, PieceIndex, Sha256Hash};
 use tokio::runtime::Handle;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{oneshot, Notify, Semaphore};
 
 use crate::error::StorageError;
-use crate::hash::{hash_block_v2, hash_piece, PieceHashes, PieceHashing};
+use crate::hash::{hash_block_v2, hash_piece, PieceHashes};
 use crate::params::{DeleteMode, HashKinds, MoveFlags};
+use crate::piece_writes::{write_and_hash, PieceJob, PieceQueue};
 use crate::storage::{CheckFilesOutcome, Storage};
 
 /// A boxed future of a disk job's result.
@@ -23,12 +24,6 @@ pub type DiskFuture<T> = Pin<Box<dyn Future<Output = Result<T, StorageError>> + 
 
 /// libtorrent's default `max_queued_disk_bytes`: 1 MiB.
 pub const DEFAULT_MAX_QUEUED_BYTES: u64 = 1 << 20;
-
-/// Blocks of a buffered piece written per system call (64 KiB). Whole 1 MiB pieces made
-/// fewer calls, but the page cache then takes them in large folios, which on a VM whose free
-/// memory goes back to the host cost up to twice the system time; 64 KiB keeps the calls few
-/// and the folios small.
-const WRITE_GROUP_BLOCKS: usize = 4;
 
 /// The disk operations of one torrent as the session sees them (libtorrent's
 /// `disk_interface`, per storage). Every method queues its job when called and returns a
@@ -160,6 +155,8 @@ struct Shared<S> {
     max_queued_bytes: u64,
     /// Limits the blocking threads busy with this storage.
     threads: Arc<Semaphore>,
+    /// Buffered pieces waiting for a disk thread.
+    pieces: PieceQueue,
 }
 
 impl<S> Shared<S> {
@@ -176,6 +173,37 @@ impl<S> Shared<S> {
             .range((piece, 0)..=(piece, u32::MAX))
             .next()
             .is_some()
+    }
+
+    /// On a disk thread: writes and hashes the next queued piece (two side by side when they
+    /// pair), then takes their blocks off the write queue and replies.
+    fn write_pieces(&self)
+    where
+        S: Storage,
+    {
+        let jobs = self.pieces.take();
+        if jobs.is_empty() {
+            return;
+        }
+        let results = {
+            let storage = self
+                .storage
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            write_and_hash(&*storage, &jobs.iter().collect::<Vec<_>>())
+        };
+        {
+            let mut pending = self.pending();
+            for job in &jobs {
+                for &(offset, id) in &job.queued {
+                    pending.done(job.piece, offset, id);
+                }
+            }
+        }
+        self.written.notify_waiters();
+        for (job, result) in jobs.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
     }
 }
 
@@ -221,6 +249,7 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
                 written: Notify::new(),
                 max_queued_bytes,
                 threads: Arc::new(Semaphore::new(threads)),
+                pieces: PieceQueue::default(),
             }),
             runtime: Handle::current(),
         }
@@ -407,39 +436,21 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
                 offset = offset.saturating_add(u32::try_from(block.len()).unwrap_or(u32::MAX));
             }
         }
-        self.spawn(move |shared| {
-            let result = {
-                let storage = shared
-                    .storage
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let mut hashing = PieceHashing::new(storage.info(), piece, kinds);
-                // A few blocks at a time: hashed, then written with one vectored write while
-                // they are still in the CPU's cache.
-                let slices: Vec<&[u8]> = blocks.iter().map(|block| &block[..]).collect();
-                let mut written = Ok(());
-                for (group, &(offset, _)) in slices
-                    .chunks(WRITE_GROUP_BLOCKS)
-                    .zip(queued.iter().step_by(WRITE_GROUP_BLOCKS))
-                {
-                    for block in group {
-                        hashing.update(block);
-                    }
-                    if written.is_ok() {
-                        written = storage.write_blocks(piece, offset, group);
-                    }
-                }
-                written.map(|()| hashing.finish())
-            };
-            {
-                let mut pending = shared.pending();
-                for (offset, id) in queued {
-                    pending.done(piece, offset, id);
-                }
-            }
-            shared.written.notify_waiters();
-            result
-        })
+        let (reply, result) = oneshot::channel();
+        let job = PieceJob {
+            piece,
+            blocks,
+            queued,
+            kinds,
+            reply,
+        };
+        self.shared.pieces.push(job);
+        // Queued now; the result arrives through `reply`.
+        let _queued = self.spawn(|shared| {
+            shared.write_pieces();
+            Ok(())
+        });
+        Box::pin(async move { result.await.map_err(|_| StorageError::ShuttingDown)? })
     }
 
     fn hash_block_v2(&self, piece: PieceIndex, offset: u32) -> DiskFuture<Sha256Hash> {

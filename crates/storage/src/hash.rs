@@ -1,7 +1,7 @@
 //! Hashing pieces read back from a [`Storage`]: v1 SHA-1 of the piece, v2 SHA-256 of each 16 KiB
 //! block of the piece's file data.
 
-use lt_core::{PieceIndex, Sha1Hash, Sha1Hasher, Sha256Hash, BLOCK_SIZE};
+use lt_core::{PieceIndex, Sha1Hash, Sha1Hasher, Sha1Pair, Sha256Hash, BLOCK_SIZE};
 use lt_metainfo::TorrentInfo;
 
 use crate::error::StorageError;
@@ -54,7 +54,7 @@ pub fn hash_block_v2(
     offset: u32,
 ) -> Result<Sha256Hash, StorageError> {
     let data_len = v2_data_len(storage.info(), piece)?;
-    if offset >= data_len || offset % BLOCK_SIZE != 0 {
+    if offset >= data_len || !offset.is_multiple_of(BLOCK_SIZE) {
         return Err(StorageError::InvalidRequest {
             piece,
             offset,
@@ -141,6 +141,47 @@ impl PieceHashing {
             v1: self.v1.map(Sha1Hasher::finalize),
             v2_blocks: self.v2_blocks,
         }
+    }
+}
+
+/// Two pieces hashed side by side: their SHA-1s through one [`Sha1Pair`], their v2 block
+/// hashes as [`PieceHashing`] computes them.
+pub(crate) struct PairHashing {
+    v1: Option<Sha1Pair>,
+    /// Everything but the v1 hash, per piece.
+    rest: [PieceHashing; 2],
+}
+
+impl PairHashing {
+    pub(crate) fn new(info: &TorrentInfo, pieces: [PieceIndex; 2], kinds: HashKinds) -> Self {
+        let mut rest = pieces.map(|piece| PieceHashing::new(info, piece, kinds));
+        for hashing in &mut rest {
+            hashing.v1 = None;
+        }
+        Self {
+            v1: kinds.has_v1().then(Sha1Pair::new),
+            rest,
+        }
+    }
+
+    /// Feeds the next chunk of each piece (either may be empty).
+    pub(crate) fn update(&mut self, chunks: [&[u8]; 2]) {
+        if let Some(v1) = &mut self.v1 {
+            v1.update(chunks[0], chunks[1]);
+        }
+        for (hashing, chunk) in self.rest.iter_mut().zip(chunks) {
+            hashing.update(chunk);
+        }
+    }
+
+    pub(crate) fn finish(self) -> [PieceHashes; 2] {
+        let mut hashes = self.rest.map(PieceHashing::finish);
+        if let Some(v1) = self.v1 {
+            for (piece, digest) in hashes.iter_mut().zip(v1.finalize()) {
+                piece.v1 = Some(digest);
+            }
+        }
+        hashes
     }
 }
 

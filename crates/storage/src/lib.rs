@@ -50,6 +50,7 @@ mod io;
 mod layout;
 mod params;
 mod part_file;
+mod piece_writes;
 mod priorities;
 mod recheck;
 mod relocate;

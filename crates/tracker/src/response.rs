@@ -250,7 +250,7 @@ pub(crate) fn extract_peer_info(entry: &Node<'_>) -> Result<PeerEntry, TrackerEr
 
 /// Compact IPv4 peers: 4 address bytes and a big-endian port each.
 pub(crate) fn compact_peers_v4(bytes: &[u8]) -> Result<Vec<SocketAddrV4>, TrackerError> {
-    if bytes.len() % 6 != 0 {
+    if !bytes.len().is_multiple_of(6) {
         return Err(TrackerError::InvalidPeersEntry);
     }
     Ok(bytes
@@ -264,7 +264,7 @@ pub(crate) fn compact_peers_v4(bytes: &[u8]) -> Result<Vec<SocketAddrV4>, Tracke
 
 /// Compact IPv6 peers: 16 address bytes and a big-endian port each.
 pub(crate) fn compact_peers_v6(bytes: &[u8]) -> Result<Vec<SocketAddrV6>, TrackerError> {
-    if bytes.len() % 18 != 0 {
+    if !bytes.len().is_multiple_of(18) {
         return Err(TrackerError::InvalidPeersEntry);
     }
     Ok(bytes

@@ -202,7 +202,10 @@ impl PieceGeometry {
             .map_err(|_| invalid.clone())?;
         let piece_size = self.piece_size(index);
         let expected = piece_size.saturating_sub(offset).min(BLOCK_SIZE);
-        if offset % BLOCK_SIZE != 0 || offset >= piece_size || (length != expected && length != 0) {
+        if !offset.is_multiple_of(BLOCK_SIZE)
+            || offset >= piece_size
+            || (length != expected && length != 0)
+        {
             return Err(invalid);
         }
         Ok(Block {

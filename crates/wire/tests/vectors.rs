@@ -29,7 +29,7 @@ fn fixture() -> Json {
 }
 
 fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd hex {text}");
+    assert!(text.len().is_multiple_of(2), "odd hex {text}");
     (0..text.len())
         .step_by(2)
         .map(|at| u8::from_str_radix(&text[at..at + 2], 16).expect("hex digit"))

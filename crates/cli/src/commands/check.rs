@@ -36,7 +36,7 @@ pub(crate) fn run(torrent: &Path, dir: &Path, json: bool) -> anyhow::Result<()> 
     );
     // The bar's lock is costly: move it every 16 pieces, not for each.
     let progress = |done: u32, total: u32| {
-        if done % 16 == 0 || done == total {
+        if done.is_multiple_of(16) || done == total {
             bar.set_position(u64::from(done));
         }
     };

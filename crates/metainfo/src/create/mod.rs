@@ -143,7 +143,8 @@ impl CreateTorrent {
         let mut piece_length = piece_length.unwrap_or_else(|| scan::auto_piece_size(total));
         if kind == TorrentKind::V1 {
             if piece_length == 0
-                || piece_length % lt_core::BLOCK_SIZE != 0 && !piece_length.is_power_of_two()
+                || !piece_length.is_multiple_of(lt_core::BLOCK_SIZE)
+                    && !piece_length.is_power_of_two()
             {
                 return Err(CreateError::InvalidPieceSize(piece_length));
             }

@@ -178,7 +178,7 @@ pub(crate) fn layout(
     let mut offset = 0u64;
     for file in files {
         offset += file.size;
-        let needs_pad = file.size > 0 && offset % piece_length != 0;
+        let needs_pad = file.size > 0 && !offset.is_multiple_of(piece_length);
         padded.push(file);
         if needs_pad {
             let pad_size = piece_length - offset % piece_length;

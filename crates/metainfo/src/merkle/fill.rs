@@ -48,7 +48,7 @@ pub(crate) fn check_run(tree_len: usize, count: usize, first: usize) -> Result<(
     if !count.is_power_of_two()
         || end > tree_len
         || count > layer_width
-        || merkle_get_layer_offset(first) % count != 0
+        || !merkle_get_layer_offset(first).is_multiple_of(count)
     {
         return Err(error);
     }

@@ -135,7 +135,7 @@ impl Fixture {
         let total = self.num_pieces();
         for step in 0..total {
             let piece = (step * 7 + 3) % total;
-            let piece = if total % 7 == 0 { step } else { piece };
+            let piece = if total.is_multiple_of(7) { step } else { piece };
             self.write_piece(storage, piece);
         }
     }
