@@ -18,6 +18,7 @@ mod control;
 mod peers;
 mod pex;
 mod pieces;
+mod queue_size;
 mod reconnect;
 mod resume;
 mod stats;

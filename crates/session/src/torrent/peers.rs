@@ -11,6 +11,7 @@ use lt_wire::{Block as WireBlock, ExtendedMessage, Handshake, Message, ReservedB
 use tokio::sync::mpsc;
 
 use super::connection::{run_peer, Origin, PeerMessage, PeerSetup};
+use super::queue_size::QueueSize;
 use super::stats::Rate;
 use super::Torrent;
 use crate::peer_info::PeerInfo;
@@ -23,10 +24,6 @@ const MAX_KNOWN_PEERS: usize = 3000;
 
 /// Commands a peer task may have queued beyond its request queue (haves, cancels, serves).
 const EXTRA_COMMANDS: usize = 1024;
-
-/// The fewest requests kept out to an unchoking peer (libtorrent's slow start begins at 4;
-/// over loopback a deeper start fills the pipe sooner).
-const MIN_QUEUE: usize = 16;
 
 /// A request queue is topped up once a quarter of it is free...
 const REQUEST_BATCH_DIVISOR: usize = 4;
@@ -69,6 +66,8 @@ pub(super) struct Peer {
     pub(super) sent: u64,
     /// Its download rate (bytes it sends us per second).
     pub(super) rate: Rate,
+    /// How many requests to keep out to it.
+    pub(super) queue_size: QueueSize,
     /// Its upload rate (bytes we send it per second).
     pub(super) upload_rate: Rate,
 }
@@ -258,6 +257,7 @@ impl Torrent {
                 received: 0,
                 sent: 0,
                 rate: Rate::default(),
+                queue_size: QueueSize::default(),
                 upload_rate: Rate::default(),
             },
         );
@@ -512,8 +512,8 @@ impl Torrent {
         }
     }
 
-    /// Tops up `key`'s request queue from the picker: the peer's rate times
-    /// `request_queue_time` in blocks, at least [`MIN_QUEUE`], at most its `reqq`.
+    /// Tops up `key`'s request queue from the picker to what its [`QueueSize`] says: slow
+    /// start, then the peer's rate times `request_queue_time` in blocks; at most its `reqq`.
     pub(super) fn request_blocks(&mut self, key: PeerKey) {
         if self.disk.is_none() || self.picker.is_finished() {
             return;
@@ -526,7 +526,7 @@ impl Torrent {
         }
         let queue_time = self.config.settings.request_queue_time.as_secs_f64();
         let by_rate = (peer.rate.per_second() * queue_time / f64::from(BLOCK_SIZE)) as usize;
-        let target = by_rate.clamp(MIN_QUEUE, peer.max_requests.max(MIN_QUEUE));
+        let target = peer.queue_size.target(by_rate, peer.max_requests);
         // Top up in batches: one write carries many requests, and the peer wakes once to read
         // them rather than once per block.
         let batch = (target / REQUEST_BATCH_DIVISOR).clamp(1, MAX_REQUEST_BATCH);

@@ -82,6 +82,7 @@ impl Torrent {
         if let Some(peer) = self.peers.get_mut(&key) {
             peer.outstanding = peer.outstanding.saturating_sub(1);
             peer.received += length;
+            peer.queue_size.on_block();
         }
         let picker_block = to_picker(block);
         let cancel = match self.picker.block_received(key, picker_block) {

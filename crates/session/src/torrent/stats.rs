@@ -57,6 +57,7 @@ impl Torrent {
         for peer in self.peers.values_mut() {
             let (received, sent) = (peer.received, peer.sent);
             peer.rate.update(received, TICK);
+            peer.queue_size.on_tick(received);
             peer.upload_rate.update(sent, TICK);
         }
     }
