@@ -582,7 +582,11 @@ fn hash(rounds: usize, verbose: bool) -> Result<()> {
     println!("CPU time (what openssl's table reports; other load on the machine does not count):");
     let mut cpu_rows = Vec::new();
     let mut wall_rows = Vec::new();
-    for (algorithm, title) in [("sha1", "SHA-1"), ("sha256", "SHA-256")] {
+    for (ours_name, algorithm, title) in [
+        ("sha1", "sha1", "SHA-1"),
+        ("sha1pair", "sha1", "SHA-1, two at once (Sha1Pair)"),
+        ("sha256", "sha256", "SHA-256"),
+    ] {
         let runs = openssl.get(algorithm).map_or(&[][..], Vec::as_slice);
         let anchor_cpu = median(runs.iter().map(|run| run.cpu_bytes_per_s / 1e6));
         let anchor_wall = median(runs.iter().filter_map(|run| {
@@ -595,7 +599,7 @@ fn hash(rounds: usize, verbose: bool) -> Result<()> {
             ("64k", "64 KiB"),
             ("16k", "16 KiB"),
         ] {
-            let name = format!("{algorithm}_{label}");
+            let name = format!("{ours_name}_{label}");
             cpu_rows.push(Row {
                 what: format!("{title}, {size} buffers, MB/s"),
                 ours: combined(&ours, &format!("{name}_cpu")).map(|m| m.mb_per_s()),
