@@ -100,6 +100,26 @@ impl TorrentStorage {
         Ok(storage)
     }
 
+    /// Whether any of the torrent's files is on disk with data in it, or the part file holds
+    /// a piece. A torrent without any can skip its full check: it has nothing (libtorrent
+    /// skips the check the same way).
+    ///
+    /// # Errors
+    /// When the OS refuses to say what is at a file's path (not for missing files).
+    pub fn has_any_data(&self) -> Result<bool, StorageError> {
+        if !self.part_file.pieces().is_empty() {
+            return Ok(true);
+        }
+        for file in self.layout.file_indices() {
+            if self.layout.is_regular(file)
+                && !matches!(self.stat(file)?, Found::Missing | Found::File { len: 0 })
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The directory the files are under.
     pub fn save_path(&self) -> &Path {
         &self.save_path

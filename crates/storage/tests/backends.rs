@@ -666,3 +666,17 @@ fn files_over_4_gib_use_64_bit_offsets() {
         fixture_check(&std::fs::File::open(save.join("big.bin")).unwrap());
     });
 }
+
+#[test]
+fn a_fresh_sparse_download_has_no_data_to_check() {
+    let fixture = multi_file(TorrentKind::V1);
+    each_backend(&DISK_BACKENDS, |backend, save| {
+        let storage = fixture.storage(backend, save);
+        // Only the empty file exists: nothing to hash, so the session skips the full check.
+        assert!(!storage.has_any_data().unwrap(), "{backend:?}");
+        storage
+            .write(PieceIndex::new(1), 0, &fixture.piece(1)[..16384])
+            .unwrap();
+        assert!(storage.has_any_data().unwrap(), "{backend:?}");
+    });
+}

@@ -81,7 +81,14 @@ fn check(
         progress: Some(&progress),
         cancel: None,
     };
-    let have = check_pieces(&storage, &options)?;
+    // A fresh download (no file on disk yet) has nothing to hash.
+    let have = if storage.has_any_data()? {
+        check_pieces(&storage, &options)?
+    } else {
+        let pieces = storage.info().num_pieces();
+        done.store(pieces, Ordering::Relaxed);
+        Bitfield::new(pieces as usize)
+    };
     storage.initialize()?;
     Ok(Checked {
         storage,
