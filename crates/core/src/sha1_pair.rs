@@ -280,6 +280,29 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_messages_in_any_chunks_give_the_one_shot_digests(
+            first in proptest::collection::vec(proptest::num::u8::ANY, 0..3000),
+            second in proptest::collection::vec(proptest::num::u8::ANY, 0..3000),
+            steps in proptest::collection::vec((0usize..700, 0usize..700), 1..8),
+        ) {
+            let mut pair = Sha1Pair::new();
+            let (mut a, mut b) = (&first[..], &second[..]);
+            for &(step_a, step_b) in steps.iter().cycle().take(64) {
+                let (head_a, rest_a) = a.split_at(step_a.min(a.len()));
+                let (head_b, rest_b) = b.split_at(step_b.min(b.len()));
+                pair.update(head_a, head_b);
+                (a, b) = (rest_a, rest_b);
+            }
+            pair.update(a, b);
+            proptest::prop_assert_eq!(
+                pair.finalize(),
+                [Sha1Hash::digest(&first), Sha1Hash::digest(&second)]
+            );
+        }
+    }
+
     #[test]
     fn detection_does_not_panic() {
         let _ = sha1_pairs_accelerated();
