@@ -586,6 +586,7 @@ fn hash(rounds: usize, verbose: bool) -> Result<()> {
         ("sha1", "sha1", "SHA-1"),
         ("sha1pair", "sha1", "SHA-1, two at once (Sha1Pair)"),
         ("sha256", "sha256", "SHA-256"),
+        ("sha256pair", "sha256", "SHA-256, two at once (Sha256Pair)"),
     ] {
         let runs = openssl.get(algorithm).map_or(&[][..], Vec::as_slice);
         let anchor_cpu = median(runs.iter().map(|run| run.cpu_bytes_per_s / 1e6));

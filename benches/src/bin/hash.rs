@@ -5,14 +5,15 @@
 //! operation; a torrent piece is one such digest). The input is 2 MiB of random bytes, cycled.
 //! Result lines `sha1_16k` and so on use the wall clock; `sha1_16k_cpu` and so on use this
 //! thread's CPU time (what `openssl speed` reports), so that other load on the machine does not
-//! count against either side. `sha1pair_1m` and so on digest two buffers of that size at once
-//! with `lt_core::Sha1Pair`, as the storage layer does with two pieces.
+//! count against either side. `sha1pair_1m`, `sha256pair_1m` and so on digest two buffers of
+//! that size at once with `lt_core::Sha1Pair` / `Sha256Pair`, as the storage layer does with two
+//! pieces (SHA-1) or two v2 blocks (SHA-256).
 use std::hint::black_box;
 use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use lt_benches::{timing, SplitMix64};
-use lt_core::{Sha1Hash, Sha1Pair, Sha256Hash};
+use lt_core::{Sha1Hash, Sha1Pair, Sha256Hash, Sha256Pair};
 
 const USAGE: &str = "usage: hash [--total BYTES] [--iters N]";
 const BLOCKS: [(usize, &str); 4] = [
@@ -45,12 +46,18 @@ fn main() -> anyhow::Result<()> {
     let mut data = vec![0u8; 2 << 20];
     SplitMix64::new(1).fill(&mut data);
     // (name, buffers per digest call, digest of that many buffers laid end to end)
-    let algorithms: [(&str, usize, Digest); 3] = [
+    let algorithms: [(&str, usize, Digest); 4] = [
         ("sha1", 1, |block| Sha1Hash::digest(block).as_bytes()[0]),
         ("sha256", 1, |block| Sha256Hash::digest(block).as_bytes()[0]),
         ("sha1pair", 2, |buffers| {
             let (first, second) = buffers.split_at(buffers.len() / 2);
             let mut pair = Sha1Pair::new();
+            pair.update(first, second);
+            pair.finalize()[1].as_bytes()[0]
+        }),
+        ("sha256pair", 2, |buffers| {
+            let (first, second) = buffers.split_at(buffers.len() / 2);
+            let mut pair = Sha256Pair::new();
             pair.update(first, second);
             pair.finalize()[1].as_bytes()[0]
         }),

@@ -2,7 +2,7 @@
 //!
 //! - [`Sha1Hash`] and [`Sha256Hash`]: fixed-size digests, with hex `Display`/`FromStr` and serde
 //!   (hex in JSON, raw bytes in bencode); [`Sha1Hasher`] and [`Sha256Hasher`] compute them, and
-//!   [`Sha1Pair`] computes two SHA-1 digests at once.
+//!   [`Sha1Pair`] and [`Sha256Pair`] compute two digests at once.
 //! - [`InfoHash`]: the v1 and/or v2 hash of a torrent, like libtorrent's `info_hash_t`.
 //! - [`PeerId`]: 20-byte peer ids, generated with this crate's [`PeerId::CLIENT_PREFIX`] or read
 //!   back into a [`ClientFingerprint`].
@@ -24,20 +24,20 @@
 //! println!("{our_id} joins {info_hash}, which has {} pieces", have.len());
 //! # Ok::<(), lt_core::HexError>(())
 //! ```
-// Unsafe code is denied; one call (into the SHA-NI kernel of `sha1_pair`, after the CPU check it
-// needs) is allowed.
+// Unsafe code is denied; two calls (into the SHA-NI kernels of `hash_pair`, after the CPU check
+// they need) are allowed.
 #![deny(unsafe_code)]
 
 mod bitfield;
 mod error;
 mod fingerprint;
 mod hash;
+mod hash_pair;
 mod hasher;
 mod hex;
 mod index;
 mod info_hash;
 mod peer_id;
-mod sha1_pair;
 #[cfg(test)]
 mod testing;
 
@@ -46,9 +46,9 @@ pub use crate::{
     error::{BitfieldError, HexError, LengthError, PeerIdParseError},
     fingerprint::ClientFingerprint,
     hash::{Sha1Hash, Sha256Hash},
+    hash_pair::{hash_pairs_accelerated, sha256_chunks, Sha1Pair, Sha256Pair},
     hasher::{sha_extensions_available, Sha1Hasher, Sha256Hasher},
     index::{FileIndex, PieceIndex, BLOCK_SIZE},
     info_hash::InfoHash,
     peer_id::PeerId,
-    sha1_pair::{sha1_pairs_accelerated, Sha1Pair},
 };

@@ -1,7 +1,9 @@
 //! Hashing pieces read back from a [`Storage`]: v1 SHA-1 of the piece, v2 SHA-256 of each 16 KiB
 //! block of the piece's file data.
 
-use lt_core::{PieceIndex, Sha1Hash, Sha1Hasher, Sha1Pair, Sha256Hash, BLOCK_SIZE};
+use lt_core::{
+    sha256_chunks, PieceIndex, Sha1Hash, Sha1Hasher, Sha1Pair, Sha256Hash, Sha256Pair, BLOCK_SIZE,
+};
 use lt_metainfo::TorrentInfo;
 
 use crate::error::StorageError;
@@ -108,6 +110,43 @@ impl PieceHashing {
         if let Some(v1) = &mut self.v1 {
             v1.update(chunk);
         }
+        self.update_v2(chunk);
+    }
+
+    /// Feeds the next blocks of the piece, in order; whole 16 KiB v2 blocks are hashed two at
+    /// a time ([`Sha256Pair`]).
+    pub(crate) fn update_blocks(&mut self, blocks: &[&[u8]]) {
+        if let Some(v1) = &mut self.v1 {
+            for block in blocks {
+                v1.update(block);
+            }
+        }
+        let mut rest = blocks;
+        if let Some(v2_len) = self.v2_len {
+            let whole = BLOCK_SIZE as usize;
+            while let [first, second, tail @ ..] = rest {
+                let end = self.position + (first.len() + second.len()) as u64;
+                if !self.partial.is_empty()
+                    || first.len() != whole
+                    || second.len() != whole
+                    || end > v2_len
+                {
+                    break;
+                }
+                let mut pair = Sha256Pair::new();
+                pair.update(first, second);
+                self.v2_blocks.extend(pair.finalize());
+                self.position = end;
+                rest = tail;
+            }
+        }
+        for block in rest {
+            self.update_v2(block);
+        }
+    }
+
+    /// The v2 part of [`update`](Self::update): block hashes of the piece's file data.
+    fn update_v2(&mut self, chunk: &[u8]) {
         if let Some(v2_len) = self.v2_len {
             let start = self.position;
             let end = (start + chunk.len() as u64).min(v2_len);
@@ -125,10 +164,10 @@ impl PieceHashing {
                     self.partial.clear();
                 }
             }
-            let mut blocks = data.chunks_exact(block);
-            self.v2_blocks
-                .extend(blocks.by_ref().map(Sha256Hash::digest));
-            self.partial.extend_from_slice(blocks.remainder());
+            let whole = data.len() / block * block;
+            let (blocks, tail) = data.split_at(whole);
+            sha256_chunks(blocks, block, &mut self.v2_blocks);
+            self.partial.extend_from_slice(tail);
         }
         self.position += chunk.len() as u64;
     }
@@ -174,6 +213,20 @@ impl PairHashing {
         }
     }
 
+    /// Feeds the next group of blocks of each piece (either may be empty): the SHA-1s block by
+    /// block side by side, the v2 block hashes of each piece two at a time.
+    pub(crate) fn update_groups(&mut self, groups: [&[&[u8]]; 2]) {
+        if let Some(v1) = &mut self.v1 {
+            for index in 0..groups[0].len().max(groups[1].len()) {
+                let block = |lane: usize| groups[lane].get(index).copied().unwrap_or_default();
+                v1.update(block(0), block(1));
+            }
+        }
+        for (hashing, group) in self.rest.iter_mut().zip(groups) {
+            hashing.update_blocks(group);
+        }
+    }
+
     pub(crate) fn finish(self) -> [PieceHashes; 2] {
         let mut hashes = self.rest.map(PieceHashing::finish);
         if let Some(v1) = self.v1 {
@@ -215,6 +268,38 @@ pub(crate) fn v2_data_len(info: &TorrentInfo, piece: PieceIndex) -> Result<u32, 
 mod tests {
     use super::*;
 
+    /// v1 and v2 hashing of a piece whose first `v2_len` bytes are file data.
+    fn both_kinds(v2_len: u64) -> PieceHashing {
+        PieceHashing {
+            v1: Some(Sha1Hasher::new()),
+            v2_len: Some(v2_len),
+            v2_blocks: Vec::new(),
+            partial: Vec::new(),
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn blocks_fed_in_groups_match_one_shot_with_and_without_pad_bytes() {
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let blocks: Vec<&[u8]> = data.chunks(16384).collect();
+        for v2_len in [70_000usize, 40_000, 16_384, 5] {
+            for group in [1, 2, 3, 5] {
+                let mut hashing = both_kinds(v2_len as u64);
+                for part in blocks.chunks(group) {
+                    hashing.update_blocks(part);
+                }
+                let hashes = hashing.finish();
+                let expected: Vec<Sha256Hash> = data[..v2_len]
+                    .chunks(16384)
+                    .map(Sha256Hash::digest)
+                    .collect();
+                assert_eq!(hashes.v1, Some(Sha1Hash::digest(&data)), "{v2_len} {group}");
+                assert_eq!(hashes.v2_blocks, expected, "{v2_len} {group}");
+            }
+        }
+    }
+
     #[test]
     fn chunked_hashing_matches_one_shot() {
         let data: Vec<u8> = (0..40_000u32).map(|i| (i * 7 % 256) as u8).collect();
@@ -222,13 +307,7 @@ mod tests {
         v1.update(&data);
         let expected_blocks: Vec<Sha256Hash> = data.chunks(16384).map(Sha256Hash::digest).collect();
         for chunk in [1000, 16384, 20000, 65536] {
-            let mut hashing = PieceHashing {
-                v1: Some(Sha1Hasher::new()),
-                v2_len: Some(data.len() as u64),
-                v2_blocks: Vec::new(),
-                partial: Vec::new(),
-                position: 0,
-            };
+            let mut hashing = both_kinds(data.len() as u64);
             for part in data.chunks(chunk) {
                 hashing.update(part);
             }

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
-use lt_core::{sha1_pairs_accelerated, PieceIndex};
+use lt_core::{hash_pairs_accelerated, PieceIndex};
 use tokio::sync::oneshot;
 
 use crate::error::StorageError;
@@ -40,7 +40,7 @@ impl PieceJob {
     /// Whether hashing this piece alongside `other` pays: both have a v1 hash of the same
     /// kinds and the CPU hashes two SHA-1 messages faster than one after the other.
     fn pairs_with(&self, other: &PieceJob) -> bool {
-        self.kinds == other.kinds && self.kinds.has_v1() && sha1_pairs_accelerated()
+        self.kinds == other.kinds && self.kinds.has_v1() && hash_pairs_accelerated()
     }
 }
 
@@ -110,9 +110,7 @@ fn write_and_hash_one(storage: &dyn Storage, job: &PieceJob) -> Result<PieceHash
     let mut hashing = PieceHashing::new(storage.info(), job.piece, job.kinds);
     let mut written = Ok(());
     for (offset, group) in groups(job) {
-        for block in &group {
-            hashing.update(block);
-        }
+        hashing.update_blocks(&group);
         if written.is_ok() {
             written = storage.write_blocks(job.piece, offset, &group);
         }
@@ -130,14 +128,9 @@ fn write_and_hash_two(
     let rounds = groups[0].len().max(groups[1].len());
     for round in 0..rounds {
         let round_groups = [groups[0].get(round), groups[1].get(round)];
-        for index in 0..WRITE_GROUP_BLOCKS {
-            let block = |lane: usize| {
-                round_groups[lane]
-                    .and_then(|(_, group)| group.get(index).copied())
-                    .unwrap_or_default()
-            };
-            hashing.update([block(0), block(1)]);
-        }
+        hashing.update_groups(
+            round_groups.map(|group| group.map_or(&[][..], |(_, blocks)| &blocks[..])),
+        );
         for ((job, group), result) in jobs.iter().zip(round_groups).zip(&mut written) {
             if let (Some((offset, group)), Ok(())) = (group, &result) {
                 *result = storage.write_blocks(job.piece, *offset, group);
@@ -176,7 +169,7 @@ mod tests {
         for piece in 0..3 {
             queue.push(job(piece, HashKinds::V1));
         }
-        if sha1_pairs_accelerated() {
+        if hash_pairs_accelerated() {
             assert_eq!(taken(&queue), [0, 1]);
             assert_eq!(taken(&queue), [2]);
         } else {

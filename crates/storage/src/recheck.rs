@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use lt_core::{sha1_pairs_accelerated, Bitfield, PieceIndex};
+use lt_core::{hash_pairs_accelerated, Bitfield, PieceIndex};
 
 use crate::error::StorageError;
 use crate::hash::{PairHashing, PieceHashing};
@@ -103,7 +103,7 @@ impl std::fmt::Debug for CheckOptions<'_> {
 ///
 /// Missing and short files are pieces we do not have, not errors. Pieces are handed out to the
 /// workers in order, one at a time or, where the CPU hashes two SHA-1s at once faster
-/// ([`lt_core::sha1_pairs_accelerated`]) and the torrent has v1 hashes, two at a time, so the
+/// ([`lt_core::hash_pairs_accelerated`]) and the torrent has v1 hashes, two at a time, so the
 /// files are read front to back.
 ///
 /// # Errors
@@ -143,7 +143,7 @@ pub fn check_pieces(
     };
 
     // Two pieces at a time when the CPU hashes two SHA-1s faster than one after the other.
-    let per_turn: u32 = if verifier.kinds().has_v1() && sha1_pairs_accelerated() {
+    let per_turn: u32 = if verifier.kinds().has_v1() && hash_pairs_accelerated() {
         2
     } else {
         1

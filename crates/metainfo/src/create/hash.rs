@@ -1,12 +1,12 @@
 //! Hashing the files of a new torrent on all cores: v1 SHA-1 per piece (two pieces at once where
-//! [`Sha1Pair`] pays), v2 SHA-256 merkle roots per piece of each file.
+//! [`Sha1Pair`] pays), v2 SHA-256 merkle roots per piece of each file (two blocks at once).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use lt_core::{sha1_pairs_accelerated, Sha1Hash, Sha1Pair, Sha256Hash};
+use lt_core::{hash_pairs_accelerated, sha256_chunks, Sha1Hash, Sha1Pair, Sha256Hash};
 
 use crate::create::scan::SourceFile;
 use crate::create::{CreateError, TorrentKind};
@@ -186,7 +186,7 @@ fn hash_range(
     let mut output = WorkerOutput::default();
     let mut reader = Reader { open: None };
     // Two pieces per turn when their SHA-1s are computed together faster than one by one.
-    let per_turn: u32 = if kind != TorrentKind::V2 && sha1_pairs_accelerated() {
+    let per_turn: u32 = if kind != TorrentKind::V2 && hash_pairs_accelerated() {
         2
     } else {
         1
@@ -254,11 +254,7 @@ fn v2_root(
     let file_start = layout.offsets[index];
     let in_file = ((file_start + file.size - start) as usize).min(data.len());
     leaves.clear();
-    leaves.extend(
-        data[..in_file]
-            .chunks(BLOCK_SIZE as usize)
-            .map(Sha256Hash::digest),
-    );
+    sha256_chunks(&data[..in_file], BLOCK_SIZE as usize, leaves);
     // A file smaller than a piece pads its leaves to a power of two only.
     let padded = if file.size < layout.piece_length {
         leaves.len().next_power_of_two()

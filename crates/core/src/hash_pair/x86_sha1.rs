@@ -30,7 +30,7 @@ pub(super) fn available() -> bool {
 /// highest lane (the order `sha1rnds4` takes them in).
 #[inline]
 #[target_feature(enable = "sse2")]
-fn schedule_words(block: &[u8], index: usize) -> __m128i {
+pub(super) fn schedule_words(block: &[u8], index: usize) -> __m128i {
     let mut bytes = [0u8; 16];
     if let Some(source) = block.get(16 * index..16 * index + 16) {
         bytes.copy_from_slice(source);
