@@ -89,6 +89,15 @@ pub(super) struct UploadSlot {
     pub(super) sent_at_unchoke: u64,
 }
 
+/// The reserved bits of our handshakes: lt-wire's default (extension protocol, fast
+/// extension) without the DHT bit, since this session runs no DHT node to take `port`
+/// messages (BEP 5).
+fn our_reserved_bits() -> ReservedBits {
+    let mut bits = ReservedBits::lt_default();
+    bits.set(ReservedBits::DHT, false);
+    bits
+}
+
 impl Peer {
     /// Its peer id, once its handshake arrived.
     pub(super) fn peer_id(&self) -> Option<lt_core::PeerId> {
@@ -216,7 +225,7 @@ impl Torrent {
             addr,
             origin,
             handshake: Handshake {
-                reserved: ReservedBits::lt_default(),
+                reserved: our_reserved_bits(),
                 info_hash: self.info.info_hashes().get_best(),
                 peer_id: self.config.peer_id,
             },
@@ -559,5 +568,18 @@ impl Torrent {
             }
         }
         self.scratch = blocks;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handshakes_offer_extensions_and_fast_but_not_dht() {
+        let bits = our_reserved_bits();
+        assert!(bits.get(ReservedBits::EXTENSION_PROTOCOL));
+        assert!(bits.get(ReservedBits::FAST));
+        assert!(!bits.get(ReservedBits::DHT));
     }
 }
