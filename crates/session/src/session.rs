@@ -342,6 +342,14 @@ mod tests {
     }
 
     #[test]
+    fn the_default_fingerprint_is_lts_own() {
+        let fingerprint = Settings::default().peer_fingerprint;
+        assert_eq!(fingerprint.as_bytes(), lt_core::PeerId::CLIENT_PREFIX);
+        let id = make_peer_id(&fingerprint);
+        assert_eq!(&id.as_bytes()[..8], b"-LR0100-");
+    }
+
+    #[test]
     fn handles_are_cheap_to_share() {
         fn shareable<T: Clone + Send + Sync + 'static>() {}
         shareable::<TorrentHandle>();

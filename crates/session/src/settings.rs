@@ -10,8 +10,9 @@ use lt_wire::mse::{EncLevel, EncPolicy, EncryptionSettings};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settings {
-    /// libtorrent's `peer_fingerprint`: the first 8 bytes of our peer id (default `-LT0100-`);
-    /// the other 12 are random.
+    /// libtorrent's `peer_fingerprint`: the first 8 bytes of our peer id (default
+    /// [`lt_core::PeerId::CLIENT_PREFIX`], `-LR0100-`: lt's own client code, not libtorrent's
+    /// `LT`); the other 12 are random.
     pub peer_fingerprint: String,
     /// libtorrent's `alert_mask` (default: errors only, as in libtorrent).
     pub alert_mask: AlertMask,
@@ -73,7 +74,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            peer_fingerprint: "-LT0100-".to_owned(),
+            peer_fingerprint: String::from_utf8_lossy(&lt_core::PeerId::CLIENT_PREFIX).into_owned(),
             alert_mask: AlertCategory::ERROR,
             alert_queue_size: lt_alerts::DEFAULT_ALERT_QUEUE_SIZE,
             listen_interfaces: "0.0.0.0:6881,[::]:6881".to_owned(),
