@@ -157,6 +157,8 @@ struct Shared<S> {
     threads: Arc<Semaphore>,
     /// Buffered pieces waiting for a disk thread.
     pieces: PieceQueue,
+    /// Taken around each buffered piece's writes: the disk threads write one at a time.
+    write_turn: Mutex<()>,
 }
 
 impl<S> Shared<S> {
@@ -190,7 +192,11 @@ impl<S> Shared<S> {
                 .storage
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            write_and_hash(&*storage, &jobs.iter().collect::<Vec<_>>())
+            write_and_hash(
+                &*storage,
+                &self.write_turn,
+                &jobs.iter().collect::<Vec<_>>(),
+            )
         };
         {
             let mut pending = self.pending();
@@ -250,6 +256,7 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
                 max_queued_bytes,
                 threads: Arc::new(Semaphore::new(threads)),
                 pieces: PieceQueue::default(),
+                write_turn: Mutex::new(()),
             }),
             runtime: Handle::current(),
         }

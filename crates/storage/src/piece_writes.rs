@@ -81,11 +81,37 @@ impl PieceQueue {
     }
 }
 
+/// A storage whose block writes take turns: buffered writes to one file take the file's inode
+/// lock in the kernel, where a second writer spins while the first copies; waiting here sleeps
+/// instead, and leaves the CPU to the hashing of the other thread (and to everything else).
+struct Writer<'a> {
+    storage: &'a dyn Storage,
+    turn: &'a Mutex<()>,
+}
+
+impl Writer<'_> {
+    fn write_blocks(
+        &self,
+        piece: PieceIndex,
+        offset: u32,
+        blocks: &[&[u8]],
+    ) -> Result<(), StorageError> {
+        let _turn = self
+            .turn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.storage.write_blocks(piece, offset, blocks)
+    }
+}
+
 /// Writes and hashes one piece, or two side by side; the results are in the jobs' order.
+/// Writes wait for `turn`, so the disk threads write one at a time.
 pub(crate) fn write_and_hash(
     storage: &dyn Storage,
+    turn: &Mutex<()>,
     jobs: &[&PieceJob],
 ) -> Vec<Result<PieceHashes, StorageError>> {
+    let storage = &Writer { storage, turn };
     match jobs {
         [first, second] if first.kinds == second.kinds && first.kinds.has_v1() => {
             write_and_hash_two(storage, [first, second]).into()
@@ -106,8 +132,8 @@ fn groups(job: &PieceJob) -> Vec<(u32, Vec<&[u8]>)> {
         .collect()
 }
 
-fn write_and_hash_one(storage: &dyn Storage, job: &PieceJob) -> Result<PieceHashes, StorageError> {
-    let mut hashing = PieceHashing::new(storage.info(), job.piece, job.kinds);
+fn write_and_hash_one(storage: &Writer<'_>, job: &PieceJob) -> Result<PieceHashes, StorageError> {
+    let mut hashing = PieceHashing::new(storage.storage.info(), job.piece, job.kinds);
     let mut written = Ok(());
     for (offset, group) in groups(job) {
         hashing.update_blocks(&group);
@@ -119,10 +145,14 @@ fn write_and_hash_one(storage: &dyn Storage, job: &PieceJob) -> Result<PieceHash
 }
 
 fn write_and_hash_two(
-    storage: &dyn Storage,
+    storage: &Writer<'_>,
     jobs: [&PieceJob; 2],
 ) -> [Result<PieceHashes, StorageError>; 2] {
-    let mut hashing = PairHashing::new(storage.info(), jobs.map(|job| job.piece), jobs[0].kinds);
+    let mut hashing = PairHashing::new(
+        storage.storage.info(),
+        jobs.map(|job| job.piece),
+        jobs[0].kinds,
+    );
     let groups = jobs.map(groups);
     let mut written = [Ok(()), Ok(())];
     let rounds = groups[0].len().max(groups[1].len());
