@@ -409,6 +409,30 @@ mod tests {
         }
     }
 
+    /// The two-message path (the SHA-NI kernel where the CPU has it) against the one-message
+    /// compression of each lane, over many blocks of unrelated data.
+    fn two_equals_one_each<C: Compression>()
+    where
+        C::State: PartialEq,
+    {
+        let (first, second) = (message(64 * 37, 3), message(64 * 37, 5));
+        let (mut two0, mut two1) = (C::INITIAL, C::INITIAL);
+        C::two([&mut two0, &mut two1], &first, &second);
+        let (mut one0, mut one1) = (C::INITIAL, C::INITIAL);
+        C::one(&mut one0, &first);
+        C::one(&mut one1, &second);
+        assert_eq!((two0, two1), (one0, one1));
+    }
+
+    #[test]
+    fn the_two_message_kernels_equal_the_one_message_compressions() {
+        two_equals_one_each::<Sha1Compression>();
+        two_equals_one_each::<Sha256Compression>();
+        let (mut state0, mut state1) = (Sha1Compression::INITIAL, Sha1Compression::INITIAL);
+        let on_cpu = Sha1Compression::two_on_cpu([&mut state0, &mut state1], &[], &[]);
+        assert_eq!(on_cpu, hash_pairs_accelerated());
+    }
+
     #[test]
     fn sha256_chunks_hashes_every_chunk() {
         for len in [0, 1, 16_384, 16_385, 40_000, 65_536, 100_000] {

@@ -67,7 +67,7 @@ pub use crate::params::{
     Backend, DeleteMode, HashKinds, MoveFlags, StorageMode, StorageParams, DEFAULT_FILE_POOL_SIZE,
     DEFAULT_PRIORITY, DONT_DOWNLOAD,
 };
-pub use crate::recheck::{check_pieces, CheckOptions};
+pub use crate::recheck::{check_pad_pieces, check_pieces, CheckOptions};
 pub use crate::seed_mode::SeedModeStorage;
 pub use crate::storage::{CheckFilesOutcome, FastResumeStatus, MismatchReason, Storage};
 pub use crate::torrent_storage::TorrentStorage;

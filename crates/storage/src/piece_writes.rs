@@ -45,9 +45,11 @@ impl PieceJob {
 }
 
 /// Buffered pieces waiting for a disk thread. Each queued piece starts one disk job; a job
-/// takes the oldest piece and, when the next one pairs with it, that one too (then a later
-/// job finds nothing left and ends). Pieces pair up only when the disk is behind, so pairing
-/// never delays a piece.
+/// takes the oldest piece and, when the next one is already queued and pairs with it, that one
+/// too (then a later job finds nothing left and ends). No job waits for a partner, so pairs
+/// form only when pieces come faster than jobs start; the first piece of a pair is then done
+/// when both are, about a third later than alone, on one thread instead of two, for two thirds
+/// of the hashing work.
 #[derive(Debug, Default)]
 pub(crate) struct PieceQueue {
     jobs: Mutex<VecDeque<PieceJob>>,

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use lt_core::{hash_pairs_accelerated, Bitfield, PieceIndex};
 
 use crate::error::StorageError;
-use crate::hash::{PairHashing, PieceHashing};
+use crate::hash::{hash_piece, PairHashing, PieceHashing};
 use crate::storage::Storage;
 use crate::verify::PieceVerifier;
 
@@ -212,4 +212,49 @@ pub fn check_pieces(
     Ok(have
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// What [`check_pieces`] finds when none of the files is on disk: the pieces that lie wholly in
+/// pad files (they read as zeros without any file) and whose hashes match, without touching the
+/// disk. A fresh download skips its full check with this (`TorrentStorage::has_any_data`).
+///
+/// # Errors
+/// None in practice: pad bytes are not read from disk.
+///
+/// # Examples
+/// ```no_run
+/// # fn demo(storage: &lt_storage::TorrentStorage) -> Result<(), lt_storage::StorageError> {
+/// let have = if storage.has_any_data()? {
+///     lt_storage::check_pieces(storage, &Default::default())?
+/// } else {
+///     lt_storage::check_pad_pieces(storage)?
+/// };
+/// # Ok(()) }
+/// ```
+pub fn check_pad_pieces(storage: &dyn Storage) -> Result<Bitfield, StorageError> {
+    let info = storage.info();
+    let mut have = Bitfield::new(info.num_pieces() as usize);
+    let files = info.files();
+    let piece_length = u64::from(info.piece_length());
+    if !files
+        .files()
+        .iter()
+        .any(|file| file.is_pad() && file.size() >= piece_length)
+    {
+        return Ok(have);
+    }
+    let verifier = PieceVerifier::new(info);
+    for index in 0..info.num_pieces() {
+        let piece = PieceIndex::new(index);
+        let all_pad = info
+            .map_block(piece, 0, u64::from(info.piece_size(piece)))
+            .iter()
+            .all(|slice| files.pad_file_at(slice.file_index));
+        if all_pad
+            && verifier.verify_hashes(info, piece, &hash_piece(storage, piece, verifier.kinds())?)
+        {
+            have.set(index as usize);
+        }
+    }
+    Ok(have)
 }

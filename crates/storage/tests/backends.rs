@@ -680,3 +680,41 @@ fn a_fresh_sparse_download_has_no_data_to_check() {
         assert!(storage.has_any_data().unwrap(), "{backend:?}");
     });
 }
+
+/// A v1 torrent, 16 KiB pieces: `a` (one piece of 1s), a 32 KiB pad file (two pieces of
+/// zeros, as some creators pad), then `b` (one piece of 2s).
+fn torrent_with_a_long_pad_file() -> std::sync::Arc<lt_metainfo::TorrentInfo> {
+    let piece = 16384;
+    let pieces = [
+        vec![1u8; piece],
+        vec![0u8; piece],
+        vec![0u8; piece],
+        vec![2u8; piece],
+    ];
+    let mut hashes = Vec::new();
+    for data in &pieces {
+        hashes.extend_from_slice(lt_core::Sha1Hash::digest(data).as_bytes());
+    }
+    let mut bytes = b"d4:infod5:filesld6:lengthi16384e4:pathl1:aeed4:attr1:p6:lengthi32768e\
+        4:pathl4:.pad5:32768eed6:lengthi16384e4:pathl1:beee4:name3:pad12:piece lengthi16384e\
+        6:pieces80:"
+        .to_vec();
+    bytes.extend_from_slice(&hashes);
+    bytes.extend_from_slice(b"ee");
+    std::sync::Arc::new(lt_metainfo::TorrentInfo::from_bytes(&bytes).unwrap())
+}
+
+#[test]
+fn pieces_wholly_in_pad_files_are_had_without_any_file() {
+    let info = torrent_with_a_long_pad_file();
+    let dir = common::TempDir::new("pad-pieces");
+    let storage =
+        lt_storage::TorrentStorage::new(info, StorageParams::new(dir.path().join("save"))).unwrap();
+    assert!(!storage.has_any_data().unwrap());
+    let expected: Vec<usize> = vec![1, 2];
+    let pad_only = lt_storage::check_pad_pieces(&storage).unwrap();
+    assert_eq!(pad_only.iter_ones().collect::<Vec<_>>(), expected);
+    // What the full check finds, without reading a file.
+    let full = check(&storage);
+    assert_eq!(full.iter_ones().collect::<Vec<_>>(), expected);
+}

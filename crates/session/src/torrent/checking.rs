@@ -9,8 +9,8 @@ use std::sync::Arc;
 use lt_core::{Bitfield, FileIndex};
 use lt_metainfo::TorrentInfo;
 use lt_storage::{
-    check_pieces, CheckOptions, FastResumeStatus, MismatchReason, Storage, StorageError,
-    StorageParams, TorrentStorage,
+    check_pad_pieces, check_pieces, CheckOptions, FastResumeStatus, MismatchReason, Storage,
+    StorageError, StorageParams, TorrentStorage,
 };
 
 use super::pieces::DiskEvent;
@@ -81,13 +81,13 @@ fn check(
         progress: Some(&progress),
         cancel: None,
     };
-    // A fresh download (no file on disk yet) has nothing to hash.
+    // A fresh download (no file on disk yet) has nothing to read: only pieces wholly in pad
+    // files can be had.
     let have = if storage.has_any_data()? {
         check_pieces(&storage, &options)?
     } else {
-        let pieces = storage.info().num_pieces();
-        done.store(pieces, Ordering::Relaxed);
-        Bitfield::new(pieces as usize)
+        done.store(storage.info().num_pieces(), Ordering::Relaxed);
+        check_pad_pieces(&storage)?
     };
     storage.initialize()?;
     Ok(Checked {

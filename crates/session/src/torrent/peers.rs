@@ -522,7 +522,8 @@ impl Torrent {
     }
 
     /// Tops up `key`'s request queue from the picker to what its [`QueueSize`] says: slow
-    /// start, then the peer's rate times `request_queue_time` in blocks; at most its `reqq`.
+    /// start, then the peer's rate times `request_queue_time` in blocks; at most its `reqq`,
+    /// but never under 16.
     pub(super) fn request_blocks(&mut self, key: PeerKey) {
         if self.disk.is_none() || self.picker.is_finished() {
             return;

@@ -1,7 +1,7 @@
 //! How many requests to keep out to one peer (libtorrent's desired queue size): a slow start
 //! that grows the queue by one request per block received, so it doubles every round trip,
-//! until a tick brings no more data than the tick before; from then on, the peer's rate times
-//! `request_queue_time`.
+//! until a tick brings less than a tenth more data than the tick before; from then on, the
+//! peer's rate times `request_queue_time`.
 
 /// The fewest requests kept out to an unchoking peer (libtorrent's slow start begins at 4;
 /// over loopback a deeper start fills the pipe sooner).
