@@ -17,6 +17,7 @@ use crate::error::StorageError;
 use crate::hash::{hash_block_v2, hash_piece, PieceHashes};
 use crate::params::{DeleteMode, HashKinds, MoveFlags};
 use crate::piece_writes::{write_and_hash, PieceJob, PieceQueue};
+use crate::read_cache::{ReadCache, LINE};
 use crate::storage::{CheckFilesOutcome, Storage};
 
 /// A boxed future of a disk job's result.
@@ -159,6 +160,11 @@ struct Shared<S> {
     pieces: PieceQueue,
     /// Taken around each buffered piece's writes: the disk threads write one at a time.
     write_turn: Mutex<()>,
+    /// Lines of pieces read for peers.
+    cache: ReadCache,
+    /// The torrent's piece length and total size, for the lines' extent.
+    piece_length: u64,
+    total_size: u64,
 }
 
 impl<S> Shared<S> {
@@ -198,6 +204,9 @@ impl<S> Shared<S> {
                 &jobs.iter().collect::<Vec<_>>(),
             )
         };
+        for job in &jobs {
+            self.cache.forget_piece(job.piece);
+        }
         {
             let mut pending = self.pending();
             for job in &jobs {
@@ -248,6 +257,10 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             threads => threads,
         };
+        let (piece_length, total_size) = (
+            u64::from(storage.info().piece_length()),
+            storage.info().total_size(),
+        );
         Self {
             shared: Arc::new(Shared {
                 storage: RwLock::new(storage),
@@ -257,6 +270,9 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
                 threads: Arc::new(Semaphore::new(threads)),
                 pieces: PieceQueue::default(),
                 write_turn: Mutex::new(()),
+                cache: ReadCache::default(),
+                piece_length,
+                total_size,
             }),
             runtime: Handle::current(),
         }
@@ -277,9 +293,20 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
         before: impl Future<Output = ()> + Send + 'static,
         job: impl FnOnce(&Shared<S>) -> Result<T, StorageError> + Send + 'static,
     ) -> DiskFuture<T> {
-        let shared = Arc::clone(&self.shared);
-        let runtime = self.runtime.clone();
-        let task = self.runtime.spawn(async move {
+        Self::spawn_on(&self.shared, &self.runtime, before, job)
+    }
+
+    /// [`spawn_after`](Self::spawn_after) without `self`, for jobs started later.
+    fn spawn_on<T: Send + 'static>(
+        shared: &Arc<Shared<S>>,
+        runtime: &Handle,
+        before: impl Future<Output = ()> + Send + 'static,
+        job: impl FnOnce(&Shared<S>) -> Result<T, StorageError> + Send + 'static,
+    ) -> DiskFuture<T> {
+        let shared = Arc::clone(shared);
+        let task_runtime = runtime.clone();
+        let runtime = runtime.clone();
+        let task = task_runtime.spawn(async move {
             before.await;
             let permit = Arc::clone(&shared.threads)
                 .acquire_owned()
@@ -316,12 +343,16 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
         &self,
         job: impl FnOnce(&mut S) -> Result<T, StorageError> + Send + 'static,
     ) -> DiskFuture<T> {
+        self.shared.cache.clear();
         self.spawn(move |shared| {
             let mut storage = shared
                 .storage
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            job(&mut storage)
+            let result = job(&mut storage);
+            // The files changed: lines read meanwhile may hold what was there before.
+            shared.cache.clear();
+            result
         })
     }
 
@@ -338,6 +369,69 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             job(&storage)
         })
+    }
+
+    /// Reads just `length` bytes of `piece` at `offset`.
+    fn read_alone(&self, piece: PieceIndex, offset: u32, length: u32) -> DiskFuture<Bytes> {
+        self.with_storage(move |storage| {
+            let mut buffer = vec![0u8; length as usize];
+            storage.read(piece, offset, &mut buffer)?;
+            Ok(Bytes::from(buffer))
+        })
+    }
+
+    /// Reads `length` bytes of `piece` at `offset` from the cache line that holds them, reading
+    /// the line first when it is not cached (a failed line read falls back to reading just
+    /// the bytes asked for). `None` when the range is not inside one line of the piece.
+    fn read_through_cache(
+        &self,
+        piece: PieceIndex,
+        offset: u32,
+        length: u32,
+    ) -> Option<DiskFuture<Bytes>> {
+        let shared = &self.shared;
+        let piece_start = u64::from(piece.get()).checked_mul(shared.piece_length)?;
+        let piece_size = shared
+            .total_size
+            .checked_sub(piece_start)?
+            .min(shared.piece_length);
+        let line_start = offset / LINE * LINE;
+        let line_end = (u64::from(line_start) + u64::from(LINE)).min(piece_size);
+        let end = u64::from(offset) + u64::from(length);
+        if length == 0 || end > line_end {
+            return None;
+        }
+        let line_len = (line_end - u64::from(line_start)) as usize;
+        let line = shared.cache.line(piece, line_start);
+        let (shared, runtime) = (Arc::clone(shared), self.runtime.clone());
+        let alone = self.clone_handle();
+        Some(Box::pin(async move {
+            let read_line = || {
+                Self::spawn_on(&shared, &runtime, async {}, move |shared| {
+                    let storage = shared
+                        .storage
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut buffer = vec![0u8; line_len];
+                    storage.read(piece, line_start, &mut buffer)?;
+                    Ok(Bytes::from(buffer))
+                })
+            };
+            let from = (offset - line_start) as usize;
+            let to = from + length as usize;
+            match line.get_or_try_init(read_line).await {
+                Ok(bytes) if to <= bytes.len() => Ok(bytes.slice(from..to)),
+                _ => alone.read_alone(piece, offset, length).await,
+            }
+        }))
+    }
+
+    /// Another handle on the same storage and queues.
+    fn clone_handle(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            runtime: self.runtime.clone(),
+        }
     }
 
     /// Waits until `piece` has no queued write (all of them, when `None`).
@@ -364,12 +458,14 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
 impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
     fn write_block(&self, piece: PieceIndex, offset: u32, data: Bytes) -> DiskFuture<()> {
         let id = self.shared.pending().queue(piece, offset, data.clone());
+        self.shared.cache.forget_piece(piece);
         self.spawn(move |shared| {
             let result = shared
                 .storage
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .write(piece, offset, &data);
+            shared.cache.forget_piece(piece);
             shared.pending().done(piece, offset, id);
             shared.written.notify_waiters();
             result
@@ -416,11 +512,10 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
         if let Some(block) = queued {
             return Box::pin(async move { Ok(block) });
         }
-        self.with_storage(move |storage| {
-            let mut buffer = vec![0u8; length as usize];
-            storage.read(piece, offset, &mut buffer)?;
-            Ok(Bytes::from(buffer))
-        })
+        if let Some(read) = self.read_through_cache(piece, offset, length) {
+            return read;
+        }
+        self.read_alone(piece, offset, length)
     }
 
     fn hash_piece(&self, piece: PieceIndex, kinds: HashKinds) -> DiskFuture<PieceHashes> {
@@ -443,6 +538,7 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
                 offset = offset.saturating_add(u32::try_from(block.len()).unwrap_or(u32::MAX));
             }
         }
+        self.shared.cache.forget_piece(piece);
         let (reply, result) = oneshot::channel();
         let job = PieceJob {
             piece,
@@ -492,6 +588,7 @@ impl<S: Storage + 'static> DiskIo for ThreadPoolDiskIo<S> {
     }
 
     fn clear_piece(&self, piece: PieceIndex) -> DiskFuture<()> {
+        self.shared.cache.forget_piece(piece);
         let settled = self.settled(Some(piece));
         self.spawn_after(settled, move |shared| {
             let storage = shared

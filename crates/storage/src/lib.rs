@@ -52,6 +52,7 @@ mod params;
 mod part_file;
 mod piece_writes;
 mod priorities;
+mod read_cache;
 mod recheck;
 mod relocate;
 mod resume_check;

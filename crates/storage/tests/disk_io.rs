@@ -4,6 +4,7 @@
 mod common;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use bytes::Bytes;
@@ -15,10 +16,11 @@ use lt_storage::{
     ThreadPoolDiskIo, TorrentStorage,
 };
 
-/// A storage whose writes wait until the gate opens.
+/// A storage whose writes wait until the gate opens, and which counts its reads.
 struct Gated {
     inner: TorrentStorage,
     gate: Arc<(Mutex<bool>, Condvar)>,
+    reads: Arc<AtomicUsize>,
 }
 
 impl Storage for Gated {
@@ -29,6 +31,7 @@ impl Storage for Gated {
         self.inner.initialize()
     }
     fn read(&self, piece: PieceIndex, offset: u32, buf: &mut [u8]) -> Result<(), StorageError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         self.inner.read(piece, offset, buf)
     }
     fn write(&self, piece: PieceIndex, offset: u32, data: &[u8]) -> Result<(), StorageError> {
@@ -131,6 +134,7 @@ async fn back_pressure_and_reads_from_the_write_queue() {
     let storage = Gated {
         inner: fixture.storage(Backend::Memory, &dir.path().join("save")),
         gate: gate.clone(),
+        reads: Arc::default(),
     };
     let disk = ThreadPoolDiskIo::new(storage, 2, 3 * 16384);
     let all = blocks(&fixture);
@@ -246,4 +250,50 @@ async fn write_every_piece_at_once(kind: TorrentKind) {
         let from_disk = disk.hash_piece(piece, kinds).await.unwrap();
         assert_eq!(from_disk.v1, fixture.info.hash_for_piece(piece));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_for_peers_go_through_cache_lines_and_writes_drop_them() {
+    let fixture = multi_file(TorrentKind::V1);
+    let dir = common::TempDir::new("disk-io-cache");
+    let reads = Arc::new(AtomicUsize::new(0));
+    let storage = Gated {
+        inner: fixture.storage(Backend::Memory, &dir.path().join("save")),
+        gate: Arc::new((Mutex::new(true), Condvar::new())),
+        reads: Arc::clone(&reads),
+    };
+    let disk = ThreadPoolDiskIo::new(storage, 2, 1 << 20);
+    for (piece, offset, data) in blocks(&fixture) {
+        disk.write_block(piece, offset, data).await.unwrap();
+    }
+    let before = reads.load(Ordering::Relaxed);
+    // Every block of every piece asked for at once, as a peer's requests come: one read of
+    // each piece's line (32 KiB pieces, one line each, the last piece shorter).
+    let asked: Vec<_> = blocks(&fixture)
+        .into_iter()
+        .map(|(piece, offset, data)| (disk.read_block(piece, offset, data.len() as u32), data))
+        .collect();
+    for (read, data) in asked {
+        assert_eq!(read.await.unwrap(), data);
+    }
+    assert_eq!(
+        reads.load(Ordering::Relaxed) - before,
+        fixture.num_pieces() as usize
+    );
+    // A write to piece 1 drops its line: the next read sees the new bytes.
+    let new = Bytes::from(vec![7u8; 16384]);
+    disk.write_block(PieceIndex::new(1), 0, new.clone())
+        .await
+        .unwrap();
+    let read = disk.read_block(PieceIndex::new(1), 0, 16384).await.unwrap();
+    assert_eq!(read, new);
+    // A piece past the end is still an invalid request (not a cache line).
+    let error = disk
+        .read_block(PieceIndex::new(99), 0, 10)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StorageError::InvalidRequest { .. }),
+        "{error}"
+    );
 }
