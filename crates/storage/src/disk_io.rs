@@ -419,8 +419,15 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
             };
             let from = (offset - line_start) as usize;
             let to = from + length as usize;
-            match line.get_or_try_init(read_line).await {
-                Ok(bytes) if to <= bytes.len() => Ok(bytes.slice(from..to)),
+            match line.bytes.get_or_try_init(read_line).await {
+                Ok(bytes) if to <= bytes.len() => {
+                    let block = bytes.slice(from..to);
+                    alone
+                        .shared
+                        .cache
+                        .served(piece, line_start, &line, u64::from(length));
+                    Ok(block)
+                }
                 _ => alone.read_alone(piece, offset, length).await,
             }
         }))
