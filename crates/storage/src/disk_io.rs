@@ -227,6 +227,11 @@ impl<S> Shared<S> {
 /// rename, delete, priorities, release, clear) take the write lock, so they wait for every job
 /// in flight and no job runs during them.
 ///
+/// Reads are served from the write queue when a queued block covers them, else through a read
+/// cache of 256 KiB lines (one disk read per line, however many requests wait for it; a line
+/// goes once all of it was served). Buffered pieces ([`DiskIo::write_piece`]) waiting together
+/// are hashed two at a time.
+///
 /// # Examples
 /// ```no_run
 /// # async fn demo(storage: lt_storage::TorrentStorage) -> Result<(), lt_storage::StorageError> {
