@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use crate::util::{cargo, command, display, on_path, output, root, run, succeeds, target_dir};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|swarm|all> [--rounds N] [--verbose]
+usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|swarm|seed|all> [--rounds N] [--verbose]
 
   bdecode  lt_bencode against libtorrent's bdecode (and torrent_info) on a generated 100k-file
            torrent and on 10,000 DHT-like messages; needs g++, pkg-config and
@@ -29,6 +29,8 @@ usage: cargo xtask bench <bdecode|hash|create|picker|storage|wire|swarm|all> [--
   swarm    `lt download` against libtorrent as the downloader: 1 GiB on 127.0.0.1 from
            libtorrent seeders, wall time and peak RSS (takes --seeders N; see
            `cargo xtask bench swarm --help`)
+  seed     `lt seed` against a libtorrent seeder: libtorrent downloads 1 GiB on 127.0.0.1 from
+           each; download time, seeder CPU and peak RSS (`cargo xtask bench seed --help`)
   all      bdecode and hash
 
 Each round runs our binary, then the anchor; figures are the median over rounds of each
@@ -231,6 +233,9 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     }
     if name == "swarm" {
         return crate::bench_swarm::main(&args[1..]);
+    }
+    if name == "seed" {
+        return crate::bench_seed::main(&args[1..]);
     }
     let (rounds, verbose) = parse_options(&args[1..])?;
     match name.as_str() {

@@ -39,11 +39,11 @@ usage: cargo xtask bench swarm [--rounds N] [--seeders N] [--verbose]
   Needs python3 with libtorrent 2.1.1 and /usr/bin/time (`cargo xtask deps` installs both).
   Payload, torrent and download directories live in target/bench-data/swarm/.";
 
-const PAYLOAD_BYTES: u64 = 1 << 30;
+pub(crate) const PAYLOAD_BYTES: u64 = 1 << 30;
 const PIECE_BYTES: u64 = 1 << 20;
 /// The payload's file name, which is also the torrent's name.
-const PAYLOAD: &str = "payload.bin";
-const TIME: &str = "/usr/bin/time";
+pub(crate) const PAYLOAD: &str = "payload.bin";
+pub(crate) const TIME: &str = "/usr/bin/time";
 /// The first word of the line `/usr/bin/time -o FILE` writes for us.
 const TIME_MARK: &str = "xtask-time";
 
@@ -84,8 +84,8 @@ fn parse_options(args: &[String]) -> Result<Options> {
 /// One measured download: `/usr/bin/time`'s `%e` (seconds), `%M` (peak RSS, KiB), and `%U` +
 /// `%S` (user and system CPU seconds).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Sample {
-    seconds: f64,
+pub(crate) struct Sample {
+    pub(crate) seconds: f64,
     maxrss_kib: f64,
     cpu_seconds: f64,
 }
@@ -114,7 +114,13 @@ fn parse_time_output(text: &str) -> Result<Sample> {
 }
 
 /// Runs `program args` under `/usr/bin/time`; fails naming `step` when it fails.
-fn timed(step: &str, program: &str, args: &[String], data: &Path, verbose: bool) -> Result<Sample> {
+pub(crate) fn timed(
+    step: &str,
+    program: &str,
+    args: &[String],
+    data: &Path,
+    verbose: bool,
+) -> Result<Sample> {
     let report = data.join("time.txt");
     let _ = fs::remove_file(&report);
     let mut time = command(TIME, ["-o".as_ref(), report.as_os_str()]);
@@ -133,10 +139,10 @@ fn timed(step: &str, program: &str, args: &[String], data: &Path, verbose: bool)
 }
 
 /// The payload, its torrent and where the downloads go.
-struct Data {
-    dir: PathBuf,
-    payload: PathBuf,
-    torrent: PathBuf,
+pub(crate) struct Data {
+    pub(crate) dir: PathBuf,
+    pub(crate) payload: PathBuf,
+    pub(crate) torrent: PathBuf,
 }
 
 /// Writes `PAYLOAD_BYTES` of seeded random bytes (SplitMix64) to `path`.
@@ -158,7 +164,7 @@ fn write_payload(path: &Path) -> Result<()> {
 }
 
 /// Makes the payload and its v1 torrent (with `lt create`) unless both are already there.
-fn prepare(lt: &Path) -> Result<Data> {
+pub(crate) fn prepare(lt: &Path) -> Result<Data> {
     let dir = target_dir().join("bench-data/swarm");
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let payload = dir.join(PAYLOAD);
@@ -197,7 +203,7 @@ fn prepare(lt: &Path) -> Result<Data> {
 }
 
 /// Whether `a` and `b` hold the same bytes.
-fn same_contents(a: &Path, b: &Path) -> Result<bool> {
+pub(crate) fn same_contents(a: &Path, b: &Path) -> Result<bool> {
     let open =
         |path: &Path| File::open(path).with_context(|| format!("opening {}", path.display()));
     let (mut a, mut b) = (open(a)?, open(b)?);
@@ -247,10 +253,10 @@ impl Seeder {
 }
 
 /// The seeders; dropping them closes their stdin, which ends them (killed after 10 s).
-struct Seeders(Vec<Seeder>);
+pub(crate) struct Seeders(Vec<Seeder>);
 
 impl Seeders {
-    fn start(count: usize, data: &Data) -> Result<Self> {
+    pub(crate) fn start(count: usize, data: &Data) -> Result<Self> {
         let script = root().join("benches/anchors/swarm_seed.py");
         let mut seeders = Self(Vec::new());
         for _ in 0..count {
@@ -279,7 +285,7 @@ impl Seeders {
         Ok(seeders)
     }
 
-    fn peers(&self) -> Vec<String> {
+    pub(crate) fn peers(&self) -> Vec<String> {
         self.0
             .iter()
             .map(|seeder| format!("127.0.0.1:{}", seeder.port))
@@ -288,6 +294,11 @@ impl Seeders {
 
     fn uploaded(&mut self) -> Result<Vec<u64>> {
         self.0.iter_mut().map(Seeder::uploaded).collect()
+    }
+
+    /// The process id of seeder `index`.
+    pub(crate) fn pid(&self, index: usize) -> Option<u32> {
+        self.0.get(index).map(|seeder| seeder.child.id())
     }
 }
 
@@ -309,7 +320,7 @@ impl Drop for Seeders {
     }
 }
 
-fn python_libtorrent_version() -> Result<String> {
+pub(crate) fn python_libtorrent_version() -> Result<String> {
     let version = output(
         "python3 -c 'import libtorrent'",
         &mut command(
@@ -327,7 +338,7 @@ fn python_libtorrent_version() -> Result<String> {
 }
 
 /// Empties `dir` (and creates it).
-fn fresh_dir(dir: &Path) -> Result<()> {
+pub(crate) fn fresh_dir(dir: &Path) -> Result<()> {
     match fs::remove_dir_all(dir) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
             return Err(error).with_context(|| format!("removing {}", dir.display()))

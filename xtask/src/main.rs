@@ -9,6 +9,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod bench_seed;
 mod bench_swarm;
 mod deps;
 mod fuzz;
@@ -22,7 +23,7 @@ commands:
   test [--no-install] [--dry-run]      install test dependencies, then fmt, clippy, all tests
   deps [--dry-run]                     only install the test dependencies
   fuzz <target> [--seconds N] | --list run a cargo-fuzz target (default 60 s)
-  bench <bdecode|hash|create|picker|storage|wire|swarm|all> [--rounds N] [--verbose]
+  bench <bdecode|hash|create|picker|storage|wire|swarm|seed|all> [--rounds N] [--verbose]
                                        benchmarks against libtorrent and openssl
 
 `cargo xtask <command> --help` tells more.";
