@@ -9,11 +9,8 @@ use std::process::{Child, Stdio};
 use anyhow::{bail, Context as _, Result};
 
 use crate::bench::median;
-use crate::bench_swarm::{
-    fresh_dir, prepare, python_libtorrent_version, same_contents, timed, Seeders, PAYLOAD,
-    PAYLOAD_BYTES, TIME,
-};
-use crate::util::{cargo, command, root, run, target_dir};
+use crate::bench_swarm::{fresh_dir, same_contents, setup, timed, Seeders, PAYLOAD, PAYLOAD_BYTES};
+use crate::util::{command, root};
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench seed [--rounds N] [--verbose]
@@ -166,16 +163,7 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
             other => bail!("unknown argument `{other}`\n{USAGE}"),
         }
     }
-    if !std::path::Path::new(TIME).exists() {
-        bail!("{TIME} is missing: apt-get install time (or `cargo xtask deps`)");
-    }
-    let version = python_libtorrent_version()?;
-    run(
-        "build lt",
-        cargo().args(["build", "--release", "--quiet", "--bin", "lt"]),
-    )?;
-    let lt = target_dir().join("release/lt");
-    let data = prepare(&lt)?;
+    let (version, lt, data) = setup()?;
     let torrent = data.torrent.to_string_lossy().into_owned();
     let dir = data.dir.to_string_lossy().into_owned();
 

@@ -43,7 +43,7 @@ pub(crate) const PAYLOAD_BYTES: u64 = 1 << 30;
 const PIECE_BYTES: u64 = 1 << 20;
 /// The payload's file name, which is also the torrent's name.
 pub(crate) const PAYLOAD: &str = "payload.bin";
-pub(crate) const TIME: &str = "/usr/bin/time";
+const TIME: &str = "/usr/bin/time";
 /// The first word of the line `/usr/bin/time -o FILE` writes for us.
 const TIME_MARK: &str = "xtask-time";
 
@@ -164,7 +164,7 @@ fn write_payload(path: &Path) -> Result<()> {
 }
 
 /// Makes the payload and its v1 torrent (with `lt create`) unless both are already there.
-pub(crate) fn prepare(lt: &Path) -> Result<Data> {
+fn prepare(lt: &Path) -> Result<Data> {
     let dir = target_dir().join("bench-data/swarm");
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let payload = dir.join(PAYLOAD);
@@ -320,7 +320,7 @@ impl Drop for Seeders {
     }
 }
 
-pub(crate) fn python_libtorrent_version() -> Result<String> {
+fn python_libtorrent_version() -> Result<String> {
     let version = output(
         "python3 -c 'import libtorrent'",
         &mut command(
@@ -449,12 +449,9 @@ impl Runner {
     }
 }
 
-pub(crate) fn main(args: &[String]) -> Result<()> {
-    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
-        println!("{USAGE}");
-        return Ok(());
-    }
-    let options = parse_options(args)?;
+/// What both loopback benchmarks need first: `/usr/bin/time` there, libtorrent's version (its
+/// Python binding there), `lt` built in release, and the payload and its torrent.
+pub(crate) fn setup() -> Result<(String, PathBuf, Data)> {
     if !Path::new(TIME).exists() {
         bail!("{TIME} is missing: apt-get install time (or `cargo xtask deps`)");
     }
@@ -465,6 +462,16 @@ pub(crate) fn main(args: &[String]) -> Result<()> {
     )?;
     let lt = target_dir().join("release/lt");
     let data = prepare(&lt)?;
+    Ok((version, lt, data))
+}
+
+pub(crate) fn main(args: &[String]) -> Result<()> {
+    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let options = parse_options(args)?;
+    let (version, lt, data) = setup()?;
     let Options {
         rounds,
         seeders: seeder_count,
