@@ -299,6 +299,7 @@ impl<C: Compression> Lane<C> {
             length: 0,
         }
     }
+
     /// Tops the partial block up from `data` (hashing it once full) and returns the rest of
     /// `data`. Returns `data` untouched when nothing is pending.
     fn fill_pending<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {

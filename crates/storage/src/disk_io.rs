@@ -198,11 +198,7 @@ impl<S> Shared<S> {
                 .storage
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            write_and_hash(
-                &*storage,
-                &self.write_turn,
-                &jobs.iter().collect::<Vec<_>>(),
-            )
+            write_and_hash(&*storage, &self.write_turn, &jobs)
         };
         for job in &jobs {
             self.cache.forget_piece(job.piece);
@@ -298,20 +294,9 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
         before: impl Future<Output = ()> + Send + 'static,
         job: impl FnOnce(&Shared<S>) -> Result<T, StorageError> + Send + 'static,
     ) -> DiskFuture<T> {
-        Self::spawn_on(&self.shared, &self.runtime, before, job)
-    }
-
-    /// [`spawn_after`](Self::spawn_after) without `self`, for jobs started later.
-    fn spawn_on<T: Send + 'static>(
-        shared: &Arc<Shared<S>>,
-        runtime: &Handle,
-        before: impl Future<Output = ()> + Send + 'static,
-        job: impl FnOnce(&Shared<S>) -> Result<T, StorageError> + Send + 'static,
-    ) -> DiskFuture<T> {
-        let shared = Arc::clone(shared);
-        let task_runtime = runtime.clone();
-        let runtime = runtime.clone();
-        let task = task_runtime.spawn(async move {
+        let shared = Arc::clone(&self.shared);
+        let runtime = self.runtime.clone();
+        let task = self.runtime.spawn(async move {
             before.await;
             let permit = Arc::clone(&shared.threads)
                 .acquire_owned()
@@ -406,34 +391,22 @@ impl<S: Storage + 'static> ThreadPoolDiskIo<S> {
         if length == 0 || end > line_end {
             return None;
         }
-        let line_len = (line_end - u64::from(line_start)) as usize;
+        let line_len = (line_end - u64::from(line_start)) as u32;
         let line = shared.cache.line(piece, line_start);
-        let (shared, runtime) = (Arc::clone(shared), self.runtime.clone());
-        let alone = self.clone_handle();
+        let this = self.clone_handle();
         Some(Box::pin(async move {
-            let read_line = || {
-                Self::spawn_on(&shared, &runtime, async {}, move |shared| {
-                    let storage = shared
-                        .storage
-                        .read()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let mut buffer = vec![0u8; line_len];
-                    storage.read(piece, line_start, &mut buffer)?;
-                    Ok(Bytes::from(buffer))
-                })
-            };
             let from = (offset - line_start) as usize;
             let to = from + length as usize;
+            let read_line = || this.read_alone(piece, line_start, line_len);
             match line.bytes.get_or_try_init(read_line).await {
                 Ok(bytes) if to <= bytes.len() => {
                     let block = bytes.slice(from..to);
-                    alone
-                        .shared
+                    this.shared
                         .cache
                         .served(piece, line_start, &line, u64::from(length));
                     Ok(block)
                 }
-                _ => alone.read_alone(piece, offset, length).await,
+                _ => this.read_alone(piece, offset, length).await,
             }
         }))
     }

@@ -183,6 +183,12 @@ impl PieceHashing {
     }
 }
 
+/// Whether hashing pieces of `kinds` two at a time pays: they have a v1 hash and the CPU hashes
+/// two SHA-1 messages faster than one after the other.
+pub(crate) fn sha1_pairs_pay(kinds: HashKinds) -> bool {
+    kinds.has_v1() && lt_core::hash_pairs_accelerated()
+}
+
 /// Two pieces hashed side by side: their SHA-1s through one [`Sha1Pair`], their v2 block
 /// hashes as [`PieceHashing`] computes them.
 pub(crate) struct PairHashing {

@@ -10,11 +10,11 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
-use lt_core::{hash_pairs_accelerated, PieceIndex};
+use lt_core::PieceIndex;
 use tokio::sync::oneshot;
 
 use crate::error::StorageError;
-use crate::hash::{PairHashing, PieceHashes, PieceHashing};
+use crate::hash::{sha1_pairs_pay, PairHashing, PieceHashes, PieceHashing};
 use crate::params::HashKinds;
 use crate::storage::Storage;
 
@@ -37,10 +37,10 @@ pub(crate) struct PieceJob {
 }
 
 impl PieceJob {
-    /// Whether hashing this piece alongside `other` pays: both have a v1 hash of the same
-    /// kinds and the CPU hashes two SHA-1 messages faster than one after the other.
+    /// Whether hashing this piece alongside `other` pays: both have the same kinds, and for
+    /// those SHA-1 pairs pay ([`sha1_pairs_pay`]).
     fn pairs_with(&self, other: &PieceJob) -> bool {
-        self.kinds == other.kinds && self.kinds.has_v1() && hash_pairs_accelerated()
+        self.kinds == other.kinds && sha1_pairs_pay(self.kinds)
     }
 }
 
@@ -111,11 +111,11 @@ impl Writer<'_> {
 pub(crate) fn write_and_hash(
     storage: &dyn Storage,
     turn: &Mutex<()>,
-    jobs: &[&PieceJob],
+    jobs: &[PieceJob],
 ) -> Vec<Result<PieceHashes, StorageError>> {
     let storage = &Writer { storage, turn };
     match jobs {
-        [first, second] if first.kinds == second.kinds && first.kinds.has_v1() => {
+        [first, second] if first.pairs_with(second) => {
             write_and_hash_two(storage, [first, second]).into()
         }
         _ => jobs
@@ -201,7 +201,7 @@ mod tests {
         for piece in 0..3 {
             queue.push(job(piece, HashKinds::V1));
         }
-        if hash_pairs_accelerated() {
+        if lt_core::hash_pairs_accelerated() {
             assert_eq!(taken(&queue), [0, 1]);
             assert_eq!(taken(&queue), [2]);
         } else {

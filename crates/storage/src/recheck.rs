@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use lt_core::{hash_pairs_accelerated, Bitfield, PieceIndex};
+use lt_core::{Bitfield, PieceIndex};
 
 use crate::error::StorageError;
-use crate::hash::{hash_piece, PairHashing, PieceHashing};
+use crate::hash::{hash_piece, sha1_pairs_pay, PairHashing, PieceHashing};
 use crate::storage::Storage;
 use crate::verify::PieceVerifier;
 
@@ -143,7 +143,7 @@ pub fn check_pieces(
     };
 
     // Two pieces at a time when the CPU hashes two SHA-1s faster than one after the other.
-    let per_turn: u32 = if verifier.kinds().has_v1() && hash_pairs_accelerated() {
+    let per_turn: u32 = if sha1_pairs_pay(verifier.kinds()) {
         2
     } else {
         1
